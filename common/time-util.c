@@ -54,6 +54,8 @@ int parse_duration(const char *s, usec_t *ret) {
                 if (s == start || (s == start + 1 && *start == '.'))
                         return -EINVAL;
 
+                while (*s == ' ' || *s == '\t')
+                        s++;
                 const char *u = s;
                 while (isalpha((unsigned char) *s))
                         s++;
