@@ -15,12 +15,9 @@
 
 #include "macro.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_bus *, sd_bus_flush_close_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_bus_message *, sd_bus_message_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_bus_slot *, sd_bus_slot_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_bus_creds *, sd_bus_creds_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_event *, sd_event_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(sd_event_source *, sd_event_source_unref);
+/* sd_bus_unrefp, sd_bus_flush_close_unrefp, sd_bus_message_unrefp, sd_bus_slot_unrefp,
+ * sd_bus_creds_unrefp, sd_event_unrefp, sd_event_source_unrefp and
+ * sd_event_source_disable_unrefp come from libsystemd's own headers. */
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free);
