@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "cleanup-libs.h"
+#include "daemon.h"
+#include "log.h"
+
+static void help(const DaemonOps *ops) {
+        printf("%s [OPTIONS...]\n\n"
+               "%s\n\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "  -c --config FILE        Configuration file (default %s)\n"
+               "     --check-config       Validate the configuration and exit (0 = valid)\n"
+               "     --dump-config        Print the normalized configuration this daemon uses and exit\n"
+               "     --log-level LEVEL    err, warning, notice, info or debug (default info)\n"
+               "     --log-target TARGET  auto, journal or console (default auto)\n\n"
+               "Bus name %s (override with $VIGIL_BUS_NAME); the system bus is taken\n"
+               "from $DBUS_SYSTEM_BUS_ADDRESS when set.\n",
+               ops->name, ops->description, VIGIL_DEFAULT_CONFIG, ops->bus_name);
+}
+
+/* Loads and validates; logs every diagnostic with its location. */
+static int load_config(const char *path, Config **ret, ConfDiags *diags, bool to_stderr) {
+        int r = config_load_file(path, ret, diags);
+        if (to_stderr)
+                conf_diags_print(diags, stderr);
+        else
+                for (size_t i = 0; i < diags->n; i++) {
+                        const ConfDiag *dg = &diags->items[i];
+                        log_full(dg->warning ? LOG_WARNING : LOG_ERR, "%s:%u:%u: %s: %s", strna(dg->loc.file),
+                                 dg->loc.line, dg->loc.col, dg->warning ? "warning" : "error", dg->message);
+                }
+        if (r < 0 && diags->n_errors == 0)
+                log_error_errno(r, "%s: %s", path, strerror(-r));
+        return r;
+}
+
+int daemon_reload(Daemon *d, sd_bus_error *error) {
+        _cleanup_config_ Config *c = NULL;
+        ConfDiags diags = {};
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
+        log_info("Reloading configuration from %s.", d->config_path);
+
+        r = load_config(d->config_path, &c, &diags, false);
+        if (r < 0) {
+                _cleanup_free_ char *msg = conf_diags_to_string(&diags);
+                log_error("Reload refused: %s is invalid; the running configuration is kept.", d->config_path);
+                if (error)
+                        sd_bus_error_setf(error, VIGIL_ERROR_INVALID_CONFIG, "%s: invalid configuration, kept the running one:\n%s",
+                                          d->config_path, !isempty(msg) ? msg : strerror(-r));
+                conf_diags_free(&diags);
+                (void) sd_notify(false, "READY=1\nSTATUS=Running (last reload refused: invalid configuration)");
+                return r;
+        }
+        conf_diags_free(&diags);
+
+        if (d->ops->reload) {
+                _cleanup_(sd_bus_error_free) sd_bus_error local = SD_BUS_ERROR_NULL;
+                r = d->ops->reload(d, c, error ?: &local);
+                if (r < 0) {
+                        log_error_errno(r, "Reload failed, running configuration kept: %s",
+                                        (error ?: &local)->message ?: strerror(-r));
+                        if (error && !sd_bus_error_is_set(error))
+                                sd_bus_error_set_errno(error, r);
+                        (void) sd_notify(false, "READY=1\nSTATUS=Running (last reload failed)");
+                        return r;
+                }
+        }
+        config_free(d->config);
+        d->config = TAKE_PTR(c);
+        d->reloads++;
+        log_info("Configuration reloaded.");
+        (void) sd_notify(false, "READY=1\nSTATUS=Running");
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) daemon_reload(userdata, NULL);
+        return 0;
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        if (d->stopping)
+                return 0;
+        d->stopping = true;
+        log_info("Received %s, stopping.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping...");
+        if (d->ops->stop)
+                d->ops->stop(d);
+        return sd_event_exit(d->event, 0);
+}
+
+int daemon_property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", VIGIL_VERSION);
+}
+
+int daemon_method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Daemon *d = userdata;
+        int r = daemon_check_privileged(m, error);
+        if (r < 0)
+                return r;
+        r = daemon_reload(d, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static bool uid_is_user(uid_t uid, const char *name) {
+        struct passwd *pw = getpwnam(name);
+        return pw && pw->pw_uid == uid;
+}
+
+int daemon_check_privileged(sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                          SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's credentials: %s", strerror(-r));
+        r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot determine the caller's user: %s", strerror(-r));
+
+        if (euid == 0 || euid == geteuid() || uid_is_user(euid, "vigil-vrrp") || uid_is_user(euid, "vigil-check"))
+                return 1;
+
+        struct group *gr = getgrnam("vigil-admin");
+        if (gr) {
+                gid_t egid;
+                const gid_t *gids;
+                if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == gr->gr_gid)
+                        return 1;
+                int n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+                for (int i = 0; i < n; i++)
+                        if (gids[i] == gr->gr_gid)
+                                return 1;
+        }
+        log_notice("Denied %s.%s() to uid %u.", sd_bus_message_get_interface(m), sd_bus_message_get_member(m),
+                   (unsigned) euid);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "%s() changes state: only root and members of group vigil-admin may call it.",
+                                 sd_bus_message_get_member(m));
+}
+
+static int connect_bus(Daemon *d, const char *name) {
+        int r;
+
+        r = sd_bus_open_system(&d->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus%s%s: %s",
+                                       getenv("DBUS_SYSTEM_BUS_ADDRESS") ? " at " : "",
+                                       strempty(getenv("DBUS_SYSTEM_BUS_ADDRESS")), strerror(-r));
+        r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        (void) sd_bus_set_exit_on_disconnect(d->bus, true);
+        r = sd_bus_add_object_vtable(d->bus, NULL, d->ops->manager_path, d->ops->manager_interface,
+                                     d->ops->manager_vtable, d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register %s: %m", d->ops->manager_path);
+        r = sd_bus_add_object_manager(d->bus, NULL, d->ops->manager_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the object manager: %m");
+        (void) name;
+        return 0;
+}
+
+int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
+        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_DUMP, ARG_LOG_LEVEL, ARG_LOG_TARGET };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, 'c' },
+                { "check-config", no_argument, NULL, ARG_CHECK },
+                { "dump-config", no_argument, NULL, ARG_DUMP },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                {}
+        };
+        Daemon d = { .ops = ops, .userdata = userdata };
+        _cleanup_free_ char *config_path = NULL;
+        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: ops->bus_name;
+        bool check = false, dump = false;
+        ConfDiags diags = {};
+        int c, r;
+
+        log_setup(ops->name);
+        while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help(ops);
+                        return 0;
+                case ARG_VERSION:
+                        printf("%s %s\n", ops->name, VIGIL_VERSION);
+                        return 0;
+                case 'c':
+                        free(config_path);
+                        config_path = strdup(optarg);
+                        if (!config_path)
+                                return log_oom(), 1;
+                        break;
+                case ARG_CHECK:
+                        check = true;
+                        break;
+                case ARG_DUMP:
+                        dump = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        if (log_set_max_level_from_string(optarg) < 0) {
+                                log_error("Invalid --log-level '%s'.", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_LOG_TARGET:
+                        if (log_set_target_from_string(optarg) < 0) {
+                                log_error("Invalid --log-target '%s'.", optarg);
+                                return 2;
+                        }
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'. See --help.", argv[optind]);
+                return 2;
+        }
+        if (!config_path && !(config_path = strdup(VIGIL_DEFAULT_CONFIG)))
+                return log_oom(), 1;
+        d.config_path = config_path;
+
+        r = load_config(config_path, &d.config, &diags, check || dump);
+        conf_diags_free(&diags);
+        if (check) {
+                config_free(d.config);
+                if (r < 0) {
+                        fprintf(stderr, "%s: configuration is invalid.\n", config_path);
+                        return 1;
+                }
+                printf("%s: configuration is valid.\n", config_path);
+                return 0;
+        }
+        if (r < 0) {
+                log_error("Not starting: %s is invalid.", config_path);
+                (void) sd_notifyf(false, "STATUS=Invalid configuration %s, see the journal.\nERRNO=%d", config_path, -r);
+                return 1;
+        }
+        if (dump) {
+                r = config_dump(d.config, ops->sections, stdout);
+                config_free(d.config);
+                return r < 0 ? 1 : 0;
+        }
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        r = sd_event_default(&d.event);
+        if (r < 0) {
+                log_error_errno(r, "Failed to allocate the event loop: %m");
+                goto finish;
+        }
+        (void) sd_event_add_signal(d.event, NULL, SIGTERM, on_terminate, &d);
+        (void) sd_event_add_signal(d.event, NULL, SIGINT, on_terminate, &d);
+        (void) sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
+        (void) sd_event_set_watchdog(d.event, true);
+
+        r = connect_bus(&d, bus_name);
+        if (r < 0)
+                goto finish;
+
+        if (ops->start) {
+                r = ops->start(&d);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to start: %m");
+                        goto finish;
+                }
+        }
+
+        /* The name last: a client that sees it can use every object. */
+        r = sd_bus_request_name(d.bus, bus_name, 0);
+        if (r < 0) {
+                log_error_errno(r, "Failed to acquire bus name %s: %s%s", bus_name, strerror(-r),
+                                r == -EEXIST ? " (another instance is running?)" :
+                                r == -EACCES || r == -EPERM ? " (bus policy: is the dbus policy file installed?)" : "");
+                goto finish;
+        }
+
+        log_info("%s %s started (config %s, bus name %s).", ops->name, VIGIL_VERSION, config_path, bus_name);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running");
+
+        r = sd_event_loop(d.event);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+finish:
+        if (ops->free)
+                ops->free(&d);
+        if (d.bus) {
+                (void) sd_bus_release_name(d.bus, bus_name);
+                d.bus = sd_bus_flush_close_unref(d.bus);
+        }
+        d.event = sd_event_unref(d.event);
+        config_free(d.config);
+        log_info("%s stopped.", ops->name);
+        return r < 0 ? 1 : 0;
+}
