@@ -336,11 +336,19 @@ typedef struct ZooKeeperConf {
         bool present;
 } ZooKeeperConf;
 
+/* What a notify entry follows (YAML key instance:, group: or check:). */
+typedef enum NotifyKind {
+        NOTIFY_INSTANCE,
+        NOTIFY_GROUP,
+        NOTIFY_CHECK,            /* a named check or an inline one ("<vs id>/<rs addr:port>") */
+} NotifyKind;
+
 typedef struct NotifyConf {
         /* keepalived-compatible notify scripts, by instance or group name */
         ConfLoc loc;
         char *name;              /* instance, sync group or check/real-server name */
-        bool group;
+        bool group;              /* same as kind == NOTIFY_GROUP (kept for compatibility) */
+        NotifyKind kind;         /* added by the config model: group alone cannot tell an instance from a check */
         char **notify;           /* generic: args appended: TYPE NAME STATE PRIORITY */
         char **notify_master;
         char **notify_backup;
