@@ -1,0 +1,183 @@
+#!/bin/bash
+# Shared helpers for the labs (run inside the guest, or on a host with ip_vs).
+# Each lab builds its own topology out of network namespaces: one "switch"
+# namespace holds the bridges (so nothing touches the host's own interfaces),
+# every host of the lab is a namespace plugged into a bridge with a veth pair.
+# Everything created is registered for cleanup, which runs on exit or interrupt.
+
+set -o pipefail
+LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${LAB_BUILD:-$LAB_ROOT/build}
+IPVSD=$BUILD/ipvsd/vigil-ipvsd
+VRRPD=$BUILD/vrrpd/vigil-vrrpd
+CHECKERD=$BUILD/checkerd/vigil-checkerd
+VIGILCTL=$BUILD/tools/vigilctl
+LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/vigil-lab.XXXXXX)}
+LAB_JSON=${LAB_JSON:-0}
+LAB_SW=lab-sw
+
+_lab_cleanup=()
+lab_on_exit() { _lab_cleanup+=("$*"); }
+lab_cleanup() {
+    local i
+    for (( i=${#_lab_cleanup[@]}-1; i>=0; i-- )); do
+        eval "${_lab_cleanup[$i]}" >/dev/null 2>&1 || true
+    done
+    _lab_cleanup=()
+}
+
+# ---- report ----------------------------------------------------------------
+LAB_STEPS_PASSED=0
+LAB_STEPS_FAILED=0
+LAB_CURRENT=
+LAB_RESULTS=()   # JSON objects, one per step
+
+_json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1" 2>/dev/null || printf '"%s"' "${1//\"/\\\"}"; }
+
+say() { [ "$LAB_JSON" = 1 ] && echo "$*" >&2 || echo "$*"; }
+lab_begin() {
+    LAB_CURRENT=$1
+    say ""
+    say "=== lab $1: $2"
+}
+# pass/fail MESSAGE [DETAIL]
+pass() {
+    LAB_STEPS_PASSED=$((LAB_STEPS_PASSED + 1))
+    say "  [PASS] $1${2:+  ($2)}"
+    LAB_RESULTS+=("{\"lab\":\"$LAB_CURRENT\",\"step\":$(_json_str "$1"),\"ok\":true,\"detail\":$(_json_str "${2:-}")}")
+}
+fail() {
+    LAB_STEPS_FAILED=$((LAB_STEPS_FAILED + 1))
+    say "  [FAIL] $1${2:+  ($2)}"
+    LAB_RESULTS+=("{\"lab\":\"$LAB_CURRENT\",\"step\":$(_json_str "$1"),\"ok\":false,\"detail\":$(_json_str "${2:-}")}")
+}
+info() { say "         $*"; }
+# check MESSAGE CMD...: pass when CMD succeeds.
+check() {
+    local msg=$1; shift
+    if "$@"; then pass "$msg"; else fail "$msg"; fi
+}
+
+# ---- topology --------------------------------------------------------------
+lab_switch() {
+    ip netns add $LAB_SW 2>/dev/null || true
+    lab_on_exit "ip netns del $LAB_SW"
+    ip -n $LAB_SW link set lo up
+}
+# lab_bridge NAME
+lab_bridge() {
+    ip -n $LAB_SW link add "$1" type bridge
+    ip -n $LAB_SW link set "$1" type bridge forward_delay 0 stp_state 0 2>/dev/null || true
+    ip -n $LAB_SW link set "$1" up
+}
+# lab_host NAME: a namespace "lab-NAME" with lo up.
+lab_host() {
+    ip netns add "lab-$1"
+    lab_on_exit "ip netns del lab-$1"
+    ip -n "lab-$1" link set lo up
+}
+# lab_plug HOST IFNAME BRIDGE [ADDR/PLEN...]
+_plug_n=0
+lab_plug() {
+    local host=$1 ifn=$2 br=$3; shift 3
+    local peer="p${_plug_n}-$host"; peer=${peer:0:15}
+    _plug_n=$((_plug_n + 1))
+    ip link add "tmp$_plug_n" type veth peer name "$peer"
+    ip link set "$peer" netns $LAB_SW
+    ip -n $LAB_SW link set "$peer" master "$br" up
+    ip link set "tmp$_plug_n" netns "lab-$host"
+    ip -n "lab-$host" link set "tmp$_plug_n" name "$ifn" up
+    local a
+    for a in "$@"; do ip -n "lab-$host" addr add "$a" dev "$ifn"; done
+}
+# on HOST CMD...: run CMD on the host's namespace.
+on() { local h=$1; shift; ip netns exec "lab-$h" "$@"; }
+
+# lab_httpd HOST PORT NAME [ADDR]: a real web server answering with a page naming the server.
+lab_httpd() {
+    local host=$1 port=$2 name=$3 dir=$LAB_TMP/www-$1-$2
+    mkdir -p "$dir"
+    echo "$name" > "$dir/index.html"
+    on "$host" busybox httpd -f -p "${4:+$4:}$port" -h "$dir" &
+    lab_on_exit "kill $!"
+}
+
+# lab_bus NAME: a private system bus for one director; sets BUS_<NAME>.
+lab_bus() {
+    local name=$1 sock=$LAB_TMP/bus-$1.sock conf=$LAB_TMP/bus-$1.conf
+    cat > "$conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/></policy>
+</busconfig>
+XML
+    dbus-daemon --config-file="$conf" --nofork >/dev/null 2>&1 &
+    lab_on_exit "kill $!"
+    local i
+    for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    eval "BUS_${name//-/_}=unix:path=$sock"
+}
+
+# lab_daemon HOST BUSNAME LOGNAME BINARY ARGS...: start a vigil daemon in HOST on that bus.
+lab_daemon() {
+    local host=$1 bus=$2 logname=$3 bin=$4; shift 4
+    local busvar="BUS_${bus//-/_}"
+    on "$host" env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" VIGIL_STATE_DIR="$LAB_TMP/state-$host" \
+        "$bin" --log-target=console "$@" >"$LAB_TMP/$logname.log" 2>&1 &
+    local pid=$!
+    eval "PID_${logname//-/_}=$pid"
+    lab_on_exit "kill $pid"
+}
+
+# wait_until SECONDS CMD...: poll every 50 ms.
+wait_until() {
+    local t=$1; shift
+    local end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+    while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# fetch HOST URL: the page body, or empty on failure (1 s timeout).
+fetch() { on "$1" curl -s --max-time 1 "$2" 2>/dev/null; }
+
+# distribution HOST URL N: "name=count ..." over N requests, each on a new
+# connection (busybox httpd closes after every answer), from one curl process:
+# process start-up is what costs under emulation.
+distribution() {
+    local host=$1 url=$2 n=$3 i urls=()
+    for i in $(seq "$n"); do urls+=("$url"); done
+    on "$host" curl -s --max-time 2 "${urls[@]}" 2>/dev/null | grep -v '^$' | sort | uniq -c |
+        awk '{printf "%s=%s ", $2, $1}'
+}
+# count_of "DIST" NAME
+count_of() { local v; v=$(grep -o "\(^\| \)$2=[0-9]*" <<<"$1" | cut -d= -f2 | head -1); echo "${v:-0}"; }
+
+ipvs_table() { on "$1" ipvsadm -Ln 2>&1; }
+
+# ipvsd_start HOST CONFIG: start vigil-ipvsd in HOST on its own bus and wait
+# until the kernel table holds the configured services.
+ipvsd_start() {
+    local host=$1 cfg=$2
+    [ -x "$IPVSD" ] || { fail "vigil-ipvsd is not built ($IPVSD)"; return 1; }
+    lab_bus "$host"
+    lab_daemon "$host" "$host" "ipvsd-$host" "$IPVSD" -c "$cfg"
+    local busvar="BUS_${host//-/_}"
+    if wait_until 20 env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" busctl --system get-property org.vigil.Ipvs1 /org/vigil/Ipvs1 org.vigil.Ipvs1.Manager Version; then
+        pass "vigil-ipvsd started on $host"
+    else
+        fail "vigil-ipvsd did not start on $host" "$(tail -n 5 "$LAB_TMP/ipvsd-$host.log" | tr '\n' ' ')"
+        return 1
+    fi
+}
+# ipvsd_reload HOST: Reload() over the bus; prints the error on failure.
+ipvsd_reload() {
+    local busvar="BUS_${1//-/_}"
+    DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" busctl --system call org.vigil.Ipvs1 /org/vigil/Ipvs1 org.vigil.Ipvs1.Manager Reload
+}
