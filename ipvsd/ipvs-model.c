@@ -800,7 +800,7 @@ static void strip_desired(IpvsDest *d) {
         d->snat_address = (InAddrPrefix) {};
 }
 
-int ipvs_table_apply_ops(IpvsTable *t, const IpvsOp *ops, size_t n, const int *errors) {
+int ipvs_table_apply_ops(const IpvsTable *t, const IpvsOp *ops, size_t n, const int *errors, IpvsTable *ret) {
         _cleanup_ipvs_table_ IpvsTable c = {};
         int r;
 
@@ -904,8 +904,7 @@ int ipvs_table_apply_ops(IpvsTable *t, const IpvsOp *ops, size_t n, const int *e
                 s->n_dests = k;
         }
         ipvs_table_sort(&c);
-        ipvs_table_done(t);
-        *t = c;
+        *ret = c;
         c = (IpvsTable) {};
         return 0;
 }

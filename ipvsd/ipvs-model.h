@@ -209,10 +209,10 @@ typedef struct IpvsDiffParams {
  * Pointers in ops point into desired/kernel: keep both alive. */
 int ipvs_diff(const IpvsTable *desired, const IpvsTable *kernel, const IpvsDiffParams *p, IpvsOps *ret);
 
-/* Updates a cached kernel table with the ops that succeeded (errors[i] == 0;
- * errors NULL = all), so the next diff needs no new dump. Ops may point into
- * t itself. */
-int ipvs_table_apply_ops(IpvsTable *t, const IpvsOp *ops, size_t n, const int *errors);
+/* The cached kernel table t updated with the ops that succeeded (errors[i] ==
+ * 0; errors NULL = all), so the next diff needs no new dump. t is left as it
+ * was (ops may point into it): the caller frees it when done with the ops. */
+int ipvs_table_apply_ops(const IpvsTable *t, const IpvsOp *ops, size_t n, const int *errors, IpvsTable *ret);
 
 /* ---- ipvsadm-save format ---- */
 

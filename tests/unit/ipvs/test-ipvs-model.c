@@ -342,9 +342,11 @@ static void test_diff_from_empty_and_idempotent(void **state) {
         IpvsOps o = {};
         _cleanup_free_ char *none = NULL;
         assert_int_equal(ipvs_diff(&want, &empty, NULL, &o), 0);
-        assert_int_equal(ipvs_table_apply_ops(&empty, o.ops, o.n, NULL), 0);
+        _cleanup_ipvs_table_ IpvsTable built = {};
+        assert_int_equal(ipvs_table_apply_ops(&empty, o.ops, o.n, NULL, &built), 0);
         ipvs_ops_done(&o);
-        diff(&want, &empty, NULL, false, &none);
+        assert_int_equal(empty.n_services, 0);
+        diff(&want, &built, NULL, false, &none);
         assert_string_equal(none, "");
         conf_diags_free(&d);
 }
@@ -392,13 +394,18 @@ static void test_diff_edits(void **state) {
         assert_int_equal(ipvs_diff(&after, &cache, &p, &o), 0);
         int errors[6] = { 0, 0, -EINVAL, 0, 0, 0 };
         assert_int_equal(o.n, 6);
-        assert_int_equal(ipvs_table_apply_ops(&cache, o.ops, o.n, errors), 0);
+        IpvsTable next = {};
+        assert_int_equal(ipvs_table_apply_ops(&cache, o.ops, o.n, errors, &next), 0);
         ipvs_ops_done(&o);
+        ipvs_table_done(&cache);
+        cache = next;
         diff(&after, &cache, &owned, false, &rest);
         assert_string_equal(rest, "edit-dest tcp:10.1.0.100:80 -> 10.2.0.2:80 Route weight 1\n");
         assert_int_equal(ipvs_diff(&after, &cache, &p, &o), 0);
-        assert_int_equal(ipvs_table_apply_ops(&cache, o.ops, o.n, NULL), 0);
+        assert_int_equal(ipvs_table_apply_ops(&cache, o.ops, o.n, NULL, &next), 0);
         ipvs_ops_done(&o);
+        ipvs_table_done(&cache);
+        cache = next;
         diff(&after, &cache, &owned, false, &none);
         assert_string_equal(none, "");
         assert_int_equal(cache.n_services, 6);
