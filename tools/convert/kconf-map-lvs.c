@@ -167,7 +167,9 @@ static char *hex_escape(KcMap *m, KcNode *n, char *const *words, size_t nw, bool
                                 map_error(m, n, "%s: invalid hex string '%s'", n->keyword, s);
                                 return NULL;
                         }
-                if (appendf(&digits, "%s%s", len % 2 ? "0" : "", s) < 0)
+                /* an odd digit count: the last digit is a byte of its own ("f" = 0F) */
+                if (len % 2 ? appendf(&digits, "%.*s0%c", (int) len - 1, s, s[len - 1]) < 0 :
+                              appendf(&digits, "%s", s) < 0)
                         return NULL;
         }
         for (size_t c = 0; digits && digits[c]; c += 2) {
@@ -488,18 +490,27 @@ static void copy_fields(KcMap *m, Fields *dst, const Fields *src, const char *ty
         }
 }
 
-static void rs_id(char *buf, size_t len, const char *addr, uint16_t port) {
-        snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+/* "addr:port" as the config model names things ("[v6]:port"), addresses normalized. */
+static void addr_port_id(char *buf, size_t len, const char *addr, uint16_t port) {
+        InAddrPrefix a;
+        char s[ADDR_STR_MAX];
+        if (parse_address(addr, &a.family, &a.addr) < 0) {
+                snprintf(buf, len, "?:%u", port);
+                return;
+        }
+        format_address(s, sizeof s, a.family, &a.addr);
+        snprintf(buf, len, a.family == AF_INET6 ? "[%s]:%u" : "%s:%u", s, port);
 }
 
-static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, bool fwmark) {
+/* port_varies: a fwmark service or a group (no single service port). */
+static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t vs_port, bool port_varies) {
         static const char *const order[] = { "address", "port", "weight", "forwarding", "tunnel", "upper_threshold",
                                              "lower_threshold", "inhibit_on_failure", "check", NULL };
         KcNode *b = vsn->children[idx];
         _cleanup_(fields_done) Fields f = {}, rsdef = {}, chk = {}, notify = {};
         bool alpha = vs->alpha;
         usec_t delay_loop = vs->delay_loop;
-        uint16_t port = 0;
+        uint16_t port = 0, check_port = 0;
         KcNode *checker = NULL;
         const char *ctype = NULL;
         int64_t v;
@@ -592,6 +603,17 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, bool fwma
         }
         if (!fhas(&f, "weight") && fset(&f, "weight", "1") < 0)
                 return map_oom(m);
+        /* DR and TUN cannot change the port (IPVS ignores the real server's):
+         * keepalived accepts one anyway and health-checks that port. */
+        const char *fwd = fget(&f, "forwarding") ? fget(&f, "forwarding") : fget(&vs->f, "forwarding");
+        if (b->n_args == 2 && fwd && (streq(fwd, "dr") || streq(fwd, "tun")) && (port_varies || port != vs_port)) {
+                if (!port_varies)
+                        map_warn(m, b, "real server port %u with %s forwarding: IPVS sends to the service port %u, "
+                                       "the real server port is only kept for its health check", port, fwd, vs_port);
+                fdel(&f, "port");
+                check_port = port;
+                port = 0;
+        }
         if (!fhas(&f, "tunnel") && vs->tunnel && streq(strempty(fget(&f, "forwarding")), "") &&
             fset(&f, "tunnel", "%s", vs->tunnel) < 0)
                 return map_oom(m);
@@ -601,6 +623,9 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, bool fwma
                 copy_fields(m, &chk, &vs->chk, ctype);
                 copy_fields(m, &chk, &rsdef, ctype);
                 map_checker(m, checker, ctype, &chk, &alpha);
+                if (check_port && !fhas(&chk, "port") && !streq(ctype, "ping") && !streq(ctype, "exec") &&
+                    !streq(ctype, "file") && fset(&chk, "port", "%u", check_port) < 0)
+                        return map_oom(m);
                 if (alpha && fset(&chk, "initial_state", "down") < 0)
                         return map_oom(m);
                 /* rendered as a block under the real server */
@@ -640,8 +665,6 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, bool fwma
                         vs->n_notify++;
                 }
         }
-        (void) fwmark;
-
         char *buf = NULL;
         size_t len = 0;
         FILE *rf = open_memstream(&buf, &len);
@@ -999,12 +1022,14 @@ static void emit_vs(KcMap *m, Vs *vs, const Target *t) {
         if (t->address) {
                 if (fset_str(&f, "address", t->address) < 0 || fset(&f, "port", "%u", t->port) < 0)
                         return map_oom(m);
-                const char *proto = fget(&vs->f, "protocol");
-                snprintf(id, sizeof id, strchr(t->address, ':') ? "%s:[%s]:%u" : "%s:%s:%u", proto, t->address, t->port);
+                char ap[ADDR_STR_MAX + 8];
+                addr_port_id(ap, sizeof ap, t->address, t->port);
+                snprintf(id, sizeof id, "%s:%s", fget(&vs->f, "protocol"), ap);
         } else {
                 if (fset(&f, "fwmark", "%u", t->fwmark) < 0 || (t->family && fset(&f, "family", "%s", t->family) < 0))
                         return map_oom(m);
-                snprintf(id, sizeof id, "fwmark:%u", t->fwmark);
+                const char *fam = t->family ? t->family : fget(&vs->f, "family");
+                snprintf(id, sizeof id, "%s:%u", fam && streq(fam, "inet6") ? "fwmark6" : "fwmark", t->fwmark);
         }
         for (size_t i = 0; i < vs->f.n; i++)
                 if (!fhas(&f, vs->f.items[i].key) && fset(&f, vs->f.items[i].key, "%s", vs->f.items[i].value) < 0)
@@ -1027,7 +1052,7 @@ static void emit_vs(KcMap *m, Vs *vs, const Target *t) {
         for (size_t i = 0; i < vs->n_notify; i++) {
                 static const char *const norder[] = { "notify_up", "notify_down", NULL };
                 char rid[ADDR_STR_MAX + 8], name[sizeof id + sizeof rid + 1];
-                rs_id(rid, sizeof rid, vs->notify[i].rs, vs->notify[i].port ? vs->notify[i].port : t->port);
+                addr_port_id(rid, sizeof rid, vs->notify[i].rs, vs->notify[i].port ? vs->notify[i].port : t->port);
                 snprintf(name, sizeof name, "%s/%s", id, rid);
                 _cleanup_free_ char *q = y_quoted(name);
                 if (!q)
@@ -1077,7 +1102,8 @@ void map_virtual_server(KcMap *m, KcNode *b) {
         map_vs_body(m, b, &vs);
         for (size_t i = 0; i < b->n_children; i++)
                 if (streq(b->children[i]->keyword, "real_server"))
-                        map_real_server(m, b, i, &vs, fwmark);
+                        map_real_server(m, b, i, &vs, n_targets == 1 ? targets[0].port : 0,
+                                        fwmark || streq(b->args[0], "group"));
         if (vs.n_rs == 0)
                 map_warn(m, b, "virtual_server without real servers: it is configured empty (no traffic is served)");
         if (fget(&vs.f, "family") && !fwmark)

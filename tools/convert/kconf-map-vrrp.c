@@ -147,6 +147,7 @@ static int64_t script_weight(KcMap *m, KcNode *script) {
 /* ---- vrrp_instance ---- */
 
 typedef struct Instance {
+        char **seen_vips; /* normalized addresses, to find duplicates */
         Fields f;
         Fields garp;
         char *vips, *evips; /* "\n"-led block lists */
@@ -171,6 +172,7 @@ typedef struct Instance {
 } Instance;
 
 static void instance_done(Instance *in) {
+        strv_free(in->seen_vips);
         fields_done(&in->f);
         fields_done(&in->garp);
         fields_done(&in->auth);
@@ -201,13 +203,32 @@ static int append(char **s, const char *fmt, ...) {
 }
 
 /* ADDR[/LEN] [brd X] [dev D] [scope S] [label L] [...] */
-static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family) {
+static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family, char ***seen) {
         static const char *const order[] = { "address", "device", "label", "scope", "broadcast", NULL };
         _cleanup_(fields_done) Fields f = {};
+        char norm[ADDR_STR_MAX];
+        InAddrPrefix pfx;
         int fam;
 
         if (!map_address(m, n, n->keyword, true, &fam))
                 return;
+        if (parse_address_prefix(n->keyword, &pfx) < 0)
+                return;
+        format_address(norm, sizeof norm, pfx.family, &pfx.addr);
+        STRV_FOREACH(s, *seen)
+                if (streq(*s, norm)) {
+                        map_warn(m, n, "virtual address %s is listed twice in this instance: this entry is ignored",
+                                 norm);
+                        return;
+                }
+        size_t ns = strv_length(*seen);
+        char **sv = realloc(*seen, (ns + 2) * sizeof *sv);
+        if (!sv)
+                return map_oom(m);
+        *seen = sv;
+        if (!(sv[ns] = strdup(norm)))
+                return map_oom(m);
+        sv[ns + 1] = NULL;
         if (*family == AF_UNSPEC)
                 *family = fam;
         if (fset_str(&f, "address", n->keyword) < 0)
@@ -258,7 +279,7 @@ static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family
         (*count)++;
 }
 
-static void map_vip_block(KcMap *m, KcNode *b, char **list, size_t *count, int *family) {
+static void map_vip_block(KcMap *m, KcNode *b, char **list, size_t *count, int *family, char ***seen) {
         if (!b->block) {
                 map_error(m, b, "'%s' needs a { } block of addresses", b->keyword);
                 return;
@@ -268,7 +289,7 @@ static void map_vip_block(KcMap *m, KcNode *b, char **list, size_t *count, int *
                         map_error(m, b->children[i], "unexpected block inside '%s'", b->keyword);
                         continue;
                 }
-                map_vip(m, b->children[i], list, count, family);
+                map_vip(m, b->children[i], list, count, family, seen);
         }
 }
 
@@ -493,10 +514,10 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                         else
                                 map_unicast_peer(m, n, &in);
                 } else if (streq(k, "virtual_ipaddress")) {
-                        map_vip_block(m, n, &in.vips, &in.n_vips, &in.vip_family);
+                        map_vip_block(m, n, &in.vips, &in.n_vips, &in.vip_family, &in.seen_vips);
                 } else if (streq(k, "virtual_ipaddress_excluded")) {
                         int fam = AF_UNSPEC;
-                        map_vip_block(m, n, &in.evips, &in.n_evips, &fam);
+                        map_vip_block(m, n, &in.evips, &in.n_evips, &fam, &in.seen_vips);
                 } else if (streq(k, "track_interface")) {
                         if (!n->block)
                                 map_error(m, n, "'track_interface' needs a { } block");
@@ -713,7 +734,8 @@ void map_vrrp_sync_group(KcMap *m, KcNode *b) {
                         map_unknown(m, n);
         }
         if (!members[0]) {
-                map_error(m, b, "vrrp_sync_group %s: no instances (expected group { VI_1 VI_2 })", name);
+                /* keepalived ignores an empty group too */
+                map_warn(m, b, "vrrp_sync_group %s has no instances (expected group { VI_1 VI_2 }): ignored", name);
                 goto done;
         }
         q = y_quoted(name);
