@@ -17,6 +17,25 @@ void conf_diag_add(ConfDiags *d, const ConfLoc *loc, bool warning, const char *f
 
         if (!d)
                 return;
+        if (d->n >= CONF_DIAGS_MAX) {
+                /* hostile input (aliases) can make millions; count them, keep the first ones */
+                if (!warning)
+                        d->n_errors++;
+                if (d->n == CONF_DIAGS_MAX) {
+                        ConfDiag *n = realloc(d->items, (d->n + 1) * sizeof(ConfDiag));
+                        char *m = strdup("too many problems, only the first " STRINGIFY(CONF_DIAGS_MAX) " are shown");
+                        if (!n || !m) {
+                                free(m);
+                                if (n)
+                                        d->items = n;
+                                return;
+                        }
+                        d->items = n;
+                        /* no location: sorts first, and says why the list stops */
+                        d->items[d->n++] = (ConfDiag) { .warning = true, .message = m };
+                }
+                return;
+        }
 
         va_start(ap, fmt);
         r = vasprintf(&msg, fmt, ap);

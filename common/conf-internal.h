@@ -10,6 +10,9 @@
 
 #include "conf.h"
 
+/* Diagnostics kept at most (more are counted in n_errors, not stored). */
+#define CONF_DIAGS_MAX 1000
+
 typedef struct ConfLocEntry {
         const void *key;
         ConfLoc loc;

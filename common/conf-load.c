@@ -824,7 +824,7 @@ static void load_authentication(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, 
                 }
         }
         if (!have_password && node->type == YAML_MAPPING_NODE)
-                missing_key(x, node, "password", "authentication");
+                missing_key(x, kn, "password", "authentication");
 }
 
 static void load_unicast(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, VrrpInstanceConf *i) {
@@ -835,7 +835,7 @@ static void load_unicast(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, VrrpIns
         i->unicast = true;
         rec(x, &i->unicast, kn);
         if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "peers", NULL))
-                missing_key(x, node, "peers", "unicast");
+                missing_key(x, kn, "peers", "unicast");
         MAP_FOREACH(x, node, keys, "unicast", k, kn2, v) {
                 if (streq(k, "source"))
                         get_addr(x, v, k, false, &i->unicast_source);
@@ -998,10 +998,11 @@ static void load_instance(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, VrrpIn
         if (asprintf(&what, "vrrp instance '%s'", i->name) < 0)
                 return err(x, node, "out of memory");
         if (node->type == YAML_MAPPING_NODE || node_is_null(node)) {
+                /* a block mapping starts at its first key: point at the instance's name instead */
                 if (!map_get(x, node, "interface", NULL))
-                        missing_key(x, node_is_null(node) ? kn : node, "interface", what);
+                        missing_key(x, kn, "interface", what);
                 if (!map_get(x, node, "virtual_router_id", NULL))
-                        missing_key(x, node_is_null(node) ? kn : node, "virtual_router_id", what);
+                        missing_key(x, kn, "virtual_router_id", what);
         }
         MAP_FOREACH(x, node, keys, what, k, kn2, v) {
                 if (streq(k, "interface"))
@@ -1128,7 +1129,7 @@ static void load_zookeeper(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node) {
         z->present = true;
         z->loc = node_loc(x, kn);
         if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "hosts", NULL))
-                missing_key(x, node, "hosts", "zookeeper");
+                missing_key(x, kn, "hosts", "zookeeper");
         MAP_FOREACH(x, node, keys, "zookeeper", k, kn2, v) {
                 if (streq(k, "hosts")) {
                         /* "h1:2181,h2:2181" as the C client wants it, or a list of "host:port" */
@@ -1328,8 +1329,13 @@ static void load_headers(LoadCtx *x, yaml_node_t *v, CheckConf *c) {
         for (size_t j = 0; l[j]; j++)
                 if (!header_valid(l[j])) {
                         ConfLoc fallback = node_loc(x, v);
+                        _cleanup_free_ char *shown = strdup(l[j]);
+                        /* the message is one line too */
+                        for (char *p = shown; p && *p; p++)
+                                if (*p == '\r' || *p == '\n')
+                                        *p = ' ';
                         conf_diag_add(x->diags, conf_locs_get(x->locs, &l[j], &fallback), false,
-                                      "headers: invalid header '%s' (expected \"Name: value\" on one line)", l[j]);
+                                      "headers: invalid header '%s' (expected \"Name: value\" on one line)", strna(shown));
                         ok = false;
                 }
         if (!ok)
@@ -1351,7 +1357,7 @@ static void load_check(LoadCtx *x, yaml_node_t *where, yaml_node_t *node, const 
         }
         yaml_node_t *tv = map_get(x, node, "type", NULL);
         if (!tv)
-                missing_key(x, node, "type", what);
+                missing_key(x, where, "type", what);
         else if (get_enum(x, tv, "type", check_type_table, 0, &type)) {
                 c->type = (CheckType) type;
                 rec(x, &c->type, tv);
@@ -1531,10 +1537,10 @@ static void load_check(LoadCtx *x, yaml_node_t *where, yaml_node_t *node, const 
                         c->query_type = strdup("SOA");
         } else if (type == CHECK_EXEC) {
                 if (!c->command && !map_get(x, node, "command", NULL))
-                        missing_key(x, node, "command", what);
+                        missing_key(x, where, "command", what);
         } else if (type == CHECK_FILE) {
                 if (!c->file_path && !map_get(x, node, "path", NULL))
-                        missing_key(x, node, "path", what);
+                        missing_key(x, where, "path", what);
         }
 }
 
@@ -1697,6 +1703,9 @@ static void load_virtual_server(LoadCtx *x, yaml_node_t *node, VirtualServerConf
         vs->loc = node_loc(x, node);
         if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "address", NULL) && !map_get(x, node, "fwmark", NULL))
                 err(x, node, "virtual server: needs address and port, or fwmark");
+        else if (node->type == YAML_MAPPING_NODE && map_get(x, node, "address", NULL) && !map_get(x, node, "port", NULL) &&
+                 !map_get(x, node, "fwmark", NULL))
+                missing_key(x, node, "port", "virtual server");
         MAP_FOREACH(x, node, keys, "virtual server", k, kn, v) {
                 if (streq(k, "address"))
                         get_addr(x, v, k, false, &vs->address);
@@ -1806,7 +1815,7 @@ static void load_ipvs(LoadCtx *x, yaml_node_t *node) {
                         get_duration(x, v, k, &g->reconcile_interval);
                 else if (streq(k, "sync_daemon")) {
                         if (v->type == YAML_MAPPING_NODE && !map_get(x, v, "instance", NULL))
-                                missing_key(x, v, "instance", "sync_daemon");
+                                missing_key(x, kn, "instance", "sync_daemon");
                         MAP_FOREACH(x, v, sync_keys, "sync_daemon", k2, kn2, v2) {
                                 if (streq(k2, "instance"))
                                         get_nonempty_str(x, v2, k2, &g->sync_instance);
@@ -1857,6 +1866,8 @@ static void load_notify_body(LoadCtx *x, yaml_node_t *node, bool list_form, Noti
         MAP_FOREACH(x, node, keys, "notify", k, kn, v) {
                 int kind = table_lookup(notify_kind_table, k);
                 if (kind >= 0) {
+                        if (n->name)
+                                continue; /* more than one kind: reported above, the first one counts */
                         if (get_nonempty_str(x, v, k, &n->name)) {
                                 n->kind = (NotifyKind) kind;
                                 n->group = kind == NOTIFY_GROUP;
@@ -2071,7 +2082,8 @@ static void report_parser_error(LoadCtx *x, const yaml_parser_t *p, const char *
                 const char *hint = "";
                 if (p->problem_mark.index < len && data[p->problem_mark.index] == '\t')
                         hint = " (tabs cannot indent YAML: use spaces)";
-                if (p->context)
+                if (p->context && (p->context_mark.line != p->problem_mark.line ||
+                                   p->context_mark.column != p->problem_mark.column))
                         conf_diag_add(x->diags, &l, false, "invalid YAML: %s %s at line %u column %u%s",
                                       strna(p->problem), p->context, (unsigned) p->context_mark.line + 1,
                                       (unsigned) p->context_mark.column + 1, hint);

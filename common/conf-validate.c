@@ -11,6 +11,7 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "conf-internal.h"
 #include "macro.h"
@@ -182,7 +183,7 @@ static void validate_instance(VCtx *v, VrrpInstanceConf *in, struct ifaddrs **if
                 in->family = in->virtual_addresses[j].addr.family;
         for (size_t j = 0; j < in->n_unicast_peers && in->family == AF_UNSPEC; j++)
                 in->family = in->unicast_peers[j].family;
-        if (in->n_virtual_addresses == 0)
+        if (in->n_virtual_addresses == 0 && !has(v, &in->virtual_addresses))
                 vwarn(v, &in->loc, "vrrp instance '%s' has no virtual_addresses", strna(in->name));
         validate_vips(v, in, in->virtual_addresses, in->n_virtual_addresses, false);
         validate_vips(v, in, in->excluded_addresses, in->n_excluded_addresses, true);
@@ -468,12 +469,16 @@ static void validate_check(VCtx *v, CheckConf *ch, const char *what) {
                                 verr(v, l, "command: shell: true needs /bin/sh, which is not executable here");
                 } else if (p[0] != '/')
                         verr(v, l, "command: '%s' must be an absolute path (commands are not looked up in $PATH)", p);
-                else if (access(p, X_OK) < 0)
-                        verr(v, l, "command: '%s' %s", p,
-                             errno == ENOENT ? "does not exist" : "is not executable");
+                else {
+                        struct stat st;
+                        if (stat(p, &st) < 0)
+                                verr(v, l, "command: '%s' %s", p, errno == ENOENT ? "does not exist" : strerror(errno));
+                        else if (!S_ISREG(st.st_mode))
+                                verr(v, l, "command: '%s' is not a regular file", p);
+                        else if (access(p, X_OK) < 0)
+                                verr(v, l, "command: '%s' is not executable", p);
+                }
         }
-        if (ch->dynamic && ch->type != CHECK_EXEC)
-                verr(v, at(v, &ch->dynamic, &ch->loc), "dynamic: only exec checks report a dynamic weight");
 }
 
 static void validate_checks(VCtx *v) {
@@ -604,9 +609,8 @@ static void validate_virtual_server(VCtx *v, VirtualServerConf *vs, char **check
         } else {
                 if (has(v, &vs->fwmark_family))
                         verr(v, at(v, &vs->fwmark_family, &vs->loc), "family: only for fwmark services (an address has its family)");
-                if (vs->address.family != AF_UNSPEC && !has(v, &vs->port))
-                        verr(v, &vs->loc, "virtual server %s: missing required key 'port'", addr_str(a, sizeof a, &vs->address));
-                else if (vs->port == 0 && has(v, &vs->port) && vs->persistence_timeout == 0)
+                /* a missing port was reported by the loader */
+                if (vs->port == 0 && has(v, &vs->port) && vs->persistence_timeout == 0)
                         verr(v, at(v, &vs->port, &vs->loc), "port: 0 (all ports) needs persistence");
         }
         make_vs_id(vs);
@@ -711,9 +715,8 @@ static void validate_ipvs(VCtx *v) {
                         if (!has(v, &g->sync_id))
                                 g->sync_id = in->virtual_router_id;
                 }
-        } else if (g->sync_interface[0] || has(v, &g->sync_id))
-                verr(v, at(v, g->sync_interface[0] ? (void *) g->sync_interface : (void *) &g->sync_id, &file),
-                     "sync_daemon: needs instance");
+        }
+        /* sync_daemon without instance: the loader reported the missing key */
         if (g->reconcile_interval == 0)
                 verr(v, at(v, &g->reconcile_interval, &file), "reconcile_interval: must be greater than 0");
 }
@@ -777,9 +780,11 @@ static void validate_notify(VCtx *v) {
                                  n->notify_stop, n->notify_up, n->notify_down };
                 bool any = false;
                 for (size_t j = 0; j < ELEMENTSOF(all); j++) {
-                        if (!all[j] || !all[j][0])
+                        if (!all[j])
                                 continue;
-                        any = true;
+                        any = true; /* an empty list was reported by the loader */
+                        if (!all[j][0])
+                                continue;
                         if (all[j][0][0] != '/')
                                 verr(v, at(v, &all[j][0], &n->loc), "'%s' must be an absolute path", all[j][0]);
                 }
