@@ -228,7 +228,8 @@ int http_parser_feed(HttpParser *p, const uint8_t *data, size_t len) {
                                 n--;
                         p->line[n] = 0;
                         if (memchr(p->line, 0, n))
-                                return fail(p, EBADMSG, "NUL byte in a header line");
+                                return fail(p, EBADMSG, p->state == HTTP_STATE_STATUS ? "malformed status line (NUL byte)"
+                                                                                      : "NUL byte in a header line");
                         p->line_len = 0;
                         r = handle_line(p, p->line, n);
                         if (r < 0)
