@@ -503,7 +503,8 @@ static void addr_port_id(char *buf, size_t len, const char *addr, uint16_t port)
 }
 
 /* port_varies: a fwmark service or a group (no single service port). */
-static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t vs_port, bool port_varies) {
+static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t vs_port, bool port_varies,
+                            bool fwmark_target) {
         static const char *const order[] = { "address", "port", "weight", "forwarding", "tunnel", "upper_threshold",
                                              "lower_threshold", "inhibit_on_failure", "check", NULL };
         KcNode *b = vsn->children[idx];
@@ -613,6 +614,12 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t 
                 fdel(&f, "port");
                 check_port = port;
                 port = 0;
+        }
+        if (b->n_args == 2 && fwmark_target && fwd && streq(fwd, "nat") && port != 0) {
+                map_error(m, b, "real_server %s port %u in a fwmark service with NAT: every port of the mark would be "
+                                "sent to port %u; vigil refuses that translation (leave the port out to keep each "
+                                "connection's port)", b->args[0], port, port);
+                return;
         }
         if (!fhas(&f, "tunnel") && vs->tunnel && streq(strempty(fget(&f, "forwarding")), "") &&
             fset(&f, "tunnel", "%s", vs->tunnel) < 0)
@@ -1099,12 +1106,18 @@ void map_virtual_server(KcMap *m, KcNode *b) {
                         goto oom;
         }
 
+        bool any_fwmark = false;
+        for (size_t i = 0; i < n_targets; i++)
+                any_fwmark = any_fwmark || !targets[i].address;
         map_vs_body(m, b, &vs);
         for (size_t i = 0; i < b->n_children; i++)
                 if (streq(b->children[i]->keyword, "real_server"))
                         map_real_server(m, b, i, &vs, n_targets == 1 ? targets[0].port : 0,
-                                        fwmark || streq(b->args[0], "group"));
-        if (vs.n_rs == 0)
+                                        fwmark || streq(b->args[0], "group"), any_fwmark);
+        bool any_rs = false;
+        for (size_t i = 0; i < b->n_children; i++)
+                any_rs = any_rs || streq(b->children[i]->keyword, "real_server");
+        if (!any_rs)
                 map_warn(m, b, "virtual_server without real servers: it is configured empty (no traffic is served)");
         if (fget(&vs.f, "family") && !fwmark)
                 map_noop(m, b, "ip_family only matters for fwmark services");
