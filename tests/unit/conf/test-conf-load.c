@@ -482,6 +482,154 @@ static void test_roundtrip_full(void **state) {
         roundtrip("full.yaml");
 }
 
+static Config *load_ok(const char *yaml) {
+        Config *c = NULL;
+        _cleanup_free_ char *diags = NULL;
+        if (load_text(yaml, &c, &diags, NULL) < 0)
+                fail_msg("load failed:\n%s\n---\n%s", diags, yaml);
+        return c;
+}
+
+/* notify as a map: the name says what it is (instance first, then group, then check) */
+static void test_notify_map_form(void **state) {
+        _cleanup_config_ Config *c = load_ok(
+                "vrrp:\n  instances:\n    VI_1: {interface: eth0, virtual_router_id: 1, virtual_addresses: [10.0.0.1/24]}\n"
+                "  sync_groups:\n    G: [VI_1]\n"
+                "checks:\n  web: {type: tcp, address: 10.0.0.2, port: 80}\n"
+                "virtual_servers:\n  - {address: 10.0.0.1, port: 80, real_servers: [{address: 10.0.1.1, check: {type: tcp}}]}\n"
+                "notify:\n"
+                "  VI_1: {notify_master: /bin/true, timeout: 5s}\n"
+                "  G: {notify: [/bin/true, x]}\n"
+                "  web: {notify_down: /bin/true}\n"
+                "  \"tcp:10.0.0.1:80/10.0.1.1:80\": {notify_up: /bin/true}\n");
+        assert_int_equal(c->n_notify, 4);
+        assert_int_equal(c->notify[0].kind, NOTIFY_INSTANCE);
+        assert_int_equal(c->notify[0].timeout, 5 * USEC_PER_SEC);
+        assert_int_equal(c->notify[1].kind, NOTIFY_GROUP);
+        assert_true(c->notify[1].group);
+        assert_int_equal(c->notify[2].kind, NOTIFY_CHECK);
+        assert_int_equal(c->notify[3].kind, NOTIFY_CHECK);
+        assert_string_equal(c->notify[3].name, "tcp:10.0.0.1:80/10.0.1.1:80");
+        /* the dump writes the list form, which loads to the same */
+        _cleanup_free_ char *d1 = dump_text(c);
+        assert_non_null(strstr(d1, "  - group: \"G\"\n"));
+        _cleanup_config_ Config *c2 = load_ok(d1);
+        _cleanup_free_ char *d2 = dump_text(c2);
+        assert_string_equal(d1, d2);
+}
+
+/* the alternative spellings of the schema */
+static void test_alternative_forms(void **state) {
+        _cleanup_config_ Config *c = load_ok(
+                "vrrp:\n  instances:\n    VI_1:\n      interface: eth0\n      virtual_router_id: 1\n"
+                "      preempt: No\n      accept: TRUE\n"
+                "      virtual_addresses: [\"2001:db8::1\"]\n"
+                "      track: {interfaces: [eth1], checks: [web]}\n"
+                "      fencing: {commands: fence}\n"
+                "checks:\n"
+                "  web: {type: http, address: 10.0.0.2, status: 204, headers: {X-A: b, X-C: d}, http_version: 11}\n"
+                "  fence: {type: exec, command: /bin/true, on_demand: yes}\n"
+                "zookeeper: {hosts: \"a:1,b:2\"}\n"
+                "virtual_servers:\n"
+                "  - address: 10.0.0.1\n    port: 80\n    sorry_server: {address: 10.0.0.9}\n"
+                "    persistence: {timeout: 90, netmask: 0.0.0.0}\n"
+                "    real_servers: [{address: 10.0.1.1, port: 8080, check: web}]\n");
+        const VrrpInstanceConf *i = &c->instances[0];
+        assert_false(i->preempt);
+        assert_true(i->accept);
+        assert_int_equal(i->family, AF_INET6);
+        assert_int_equal(i->virtual_addresses[0].addr.prefixlen, 128);
+        assert_string_equal(i->track_interfaces[0].name, "eth1");
+        assert_string_equal(i->track_checks[0].name, "web");
+        assert_int_equal(i->fencing.policy, FENCE_POLICY_BEST_EFFORT); /* commands without a policy */
+        assert_string_equal(i->fencing.commands[0], "fence");
+        const CheckConf *k = config_find_check(c, "web");
+        assert_int_equal(k->n_status, 1);
+        assert_int_equal(k->status[0].lo, 204);
+        assert_int_equal(k->status[0].hi, 204);
+        assert_string_equal(k->headers[0], "X-A: b");
+        assert_string_equal(k->headers[1], "X-C: d");
+        assert_int_equal(k->http_version, 11);
+        assert_int_equal(k->port, 80);
+        assert_string_equal(k->method, "GET");
+        assert_string_equal(k->path, "/");
+        k = config_find_check(c, "fence");
+        assert_string_equal(k->command[0], "/bin/true");
+        assert_null(k->command[1]);
+        assert_string_equal(c->zookeeper.root, "/vigil");
+        assert_int_equal(c->zookeeper.session_timeout, 6 * USEC_PER_SEC);
+        const VirtualServerConf *vs = &c->virtual_servers[0];
+        assert_int_equal(vs->sorry_port, 80); /* the service's port */
+        assert_int_equal(vs->persistence_timeout, 90 * USEC_PER_SEC);
+        assert_int_equal(vs->persistence_prefix, 0);
+        assert_string_equal(vs->scheduler, "wlc");
+        assert_int_equal(vs->forwarding, FORWARDING_NAT);
+        assert_int_equal(vs->delay_loop, 6 * USEC_PER_SEC);
+        assert_true(vs->inhibit_on_failure);
+        assert_string_equal(vs->real_servers[0].check_ref, "web");
+        assert_int_equal(vs->real_servers[0].weight, 1);
+        assert_true(vs->real_servers[0].inhibit_on_failure);
+        /* defaults of ipvs */
+        assert_null(c->ipvs.sync_instance);
+        assert_int_equal(c->ipvs.timeout_tcp, 0);
+}
+
+/* the sync daemon follows its instance unless told otherwise */
+static void test_ipvs_sync_defaults(void **state) {
+        _cleanup_config_ Config *c = load_ok(
+                "vrrp:\n  instances:\n    VI_1: {interface: bond0, virtual_router_id: 42, virtual_addresses: [10.0.0.1/24]}\n"
+                "ipvs:\n  sync_daemon: {instance: VI_1}\n");
+        assert_string_equal(c->ipvs.sync_instance, "VI_1");
+        assert_string_equal(c->ipvs.sync_interface, "bond0");
+        assert_int_equal(c->ipvs.sync_id, 42);
+}
+
+/* strings that YAML would misread, or that need escapes, survive the dump */
+static void test_dump_quoting(void **state) {
+        const char *yaml = "global:\n  router_id: \"yes\\\"quoted\\\\ back\\ttab\\x01 é \\u2028 \\U0001F600 #x: [y]\"\n"
+                           "checks:\n  \"null\": {type: udp, address: 10.0.0.1, port: 9, payload: \"\\r\\n\\x7f\", expect: \"~\"}\n";
+        _cleanup_config_ Config *c = load_ok(yaml);
+        assert_string_equal(c->global.router_id, "yes\"quoted\\ back\ttab\x01 é \xe2\x80\xa8 \xf0\x9f\x98\x80 #x: [y]");
+        _cleanup_free_ char *d1 = dump_text(c);
+        _cleanup_config_ Config *c2 = load_ok(d1);
+        assert_string_equal(c2->global.router_id, c->global.router_id);
+        assert_non_null(config_find_check(c2, "null"));
+        assert_string_equal(config_find_check(c2, "null")->payload, "\r\n\x7f");
+        assert_string_equal(config_find_check(c2, "null")->expect, "~");
+        _cleanup_free_ char *d2 = dump_text(c2);
+        assert_string_equal(d1, d2);
+}
+
+/* only the sections asked for */
+static void test_dump_sections(void **state) {
+        _cleanup_config_ Config *c = load_fixture("full.yaml");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_int_equal(config_dump(c, CONF_SECTION_CHECKS | CONF_SECTION_IPVS, f), 0);
+        fclose(f);
+        assert_non_null(strstr(buf, "\nchecks:\n"));
+        assert_non_null(strstr(buf, "\nipvs:\n"));
+        assert_null(strstr(buf, "vrrp:"));
+        assert_null(strstr(buf, "virtual_servers:"));
+        assert_null(strstr(buf, "zookeeper:"));
+        assert_null(strstr(buf, "notify:"));
+        assert_null(strstr(buf, "global:"));
+        free(buf);
+}
+
+static void test_enum_strings(void **state) {
+        for (int t = 0; t < _CHECK_TYPE_MAX; t++)
+                assert_int_equal(check_type_from_string(check_type_to_string((CheckType) t)), t);
+        assert_int_equal(check_type_from_string("gopher"), -EINVAL);
+        for (int f = FORWARDING_DR; f < _FORWARDING_MAX; f++)
+                assert_int_equal(forwarding_from_string(forwarding_to_string((Forwarding) f)), f);
+        assert_int_equal(forwarding_from_string("inherit"), -EINVAL);
+        assert_string_equal(ipvs_protocol_to_string(IPVS_PROTO_SCTP), "sctp");
+        assert_int_equal(ipvs_protocol_from_string("udp"), IPVS_PROTO_UDP);
+        assert_null(config_find_instance(NULL, "x"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal),
@@ -491,6 +639,12 @@ int main(void) {
                 cmocka_unit_test(test_full),
                 cmocka_unit_test(test_full_dump_reloaded),
                 cmocka_unit_test(test_roundtrip_full),
+                cmocka_unit_test(test_notify_map_form),
+                cmocka_unit_test(test_alternative_forms),
+                cmocka_unit_test(test_ipvs_sync_defaults),
+                cmocka_unit_test(test_dump_quoting),
+                cmocka_unit_test(test_dump_sections),
+                cmocka_unit_test(test_enum_strings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
