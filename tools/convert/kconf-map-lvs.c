@@ -35,7 +35,9 @@ typedef struct Vs {
         usec_t delay_loop;
         char *sched;
         char *tunnel;             /* "{type: gue, port: 6080}" from lvs_method TUN type ... */
-        char *rs;                 /* rendered real_servers list */
+        FILE *rs_f;               /* rendered real_servers list (a stream: 10^5 of them must stay linear) */
+        char *rs;
+        size_t rs_len;
         size_t n_rs;
         RsNotify *notify;
         size_t n_notify;
@@ -46,6 +48,8 @@ static void vs_done(Vs *vs) {
         fields_done(&vs->chk);
         free(vs->sched);
         free(vs->tunnel);
+        if (vs->rs_f)
+                fclose(vs->rs_f);
         free(vs->rs);
         for (size_t i = 0; i < vs->n_notify; i++) {
                 free(vs->notify[i].rs);
@@ -672,20 +676,9 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t 
                         vs->n_notify++;
                 }
         }
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *rf = open_memstream(&buf, &len);
-        if (!rf)
+        if (!vs->rs_f && !(vs->rs_f = open_memstream(&vs->rs, &vs->rs_len)))
                 return map_oom(m);
-        femit(rf, &f, 8, true, order);
-        if (fclose(rf) != 0) {
-                free(buf);
-                return map_oom(m);
-        }
-        int r = appendf(&vs->rs, "%s", buf);
-        free(buf);
-        if (r < 0)
-                return map_oom(m);
+        femit(vs->rs_f, &f, 8, true, order);
         vs->n_rs++;
 }
 
@@ -1110,6 +1103,8 @@ void map_virtual_server(KcMap *m, KcNode *b) {
         for (size_t i = 0; i < n_targets; i++)
                 any_fwmark = any_fwmark || !targets[i].address;
         map_vs_body(m, b, &vs);
+        if (!(vs.rs_f = open_memstream(&vs.rs, &vs.rs_len)))
+                goto oom;
         for (size_t i = 0; i < b->n_children; i++)
                 if (streq(b->children[i]->keyword, "real_server"))
                         map_real_server(m, b, i, &vs, n_targets == 1 ? targets[0].port : 0,
@@ -1119,6 +1114,15 @@ void map_virtual_server(KcMap *m, KcNode *b) {
                 any_rs = any_rs || streq(b->children[i]->keyword, "real_server");
         if (!any_rs)
                 map_warn(m, b, "virtual_server without real servers: it is configured empty (no traffic is served)");
+        if (fclose(vs.rs_f) != 0) {
+                vs.rs_f = NULL;
+                goto oom;
+        }
+        vs.rs_f = NULL;
+        if (vs.n_rs == 0) {
+                free(vs.rs);
+                vs.rs = NULL;
+        }
         if (fget(&vs.f, "family") && !fwmark)
                 map_noop(m, b, "ip_family only matters for fwmark services");
 

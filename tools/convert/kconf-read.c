@@ -60,7 +60,7 @@ static int feed_path(KcParser *p, ReadCtx *ctx, const char *path, const char *fr
         struct stat st;
         int r;
 
-        const char *name = kc_parser_add_file(p, path);
+        const char *name = kc_parser_add_file(p, streq(path, "-") ? "(stdin)" : path);
         if (!name)
                 return -ENOMEM;
         if (streq(path, "-"))
@@ -127,7 +127,7 @@ static int on_include(KcParser *p, const char *pattern, const char *from_file, u
         /* Relative to the directory of the including file, as keepalived does. */
         if (pattern[0] != '/' && pattern[0] != '~') {
                 const char *slash = strrchr(from_file, '/');
-                if (slash && !streq(from_file, "-")) {
+                if (slash && !streq(from_file, "(stdin)")) {
                         if (asprintf(&full, "%.*s/%s", (int) (slash - from_file), from_file, pattern) < 0)
                                 return -ENOMEM;
                 } else
@@ -137,7 +137,7 @@ static int on_include(KcParser *p, const char *pattern, const char *from_file, u
         if (!full)
                 return -ENOMEM;
 
-        int k = glob(full, GLOB_BRACE | GLOB_TILDE_CHECK | GLOB_ERR, NULL, &g);
+        int k = glob(full, GLOB_BRACE | GLOB_TILDE_CHECK, NULL, &g);
         if (k == GLOB_NOMATCH) {
                 /* Plain "include" of nothing is not an error in keepalived (optional conf.d). */
                 kc_diag(ctx->diags, KC_WARNING, from_file, line, "include '%s' matches no file", pattern);
