@@ -192,6 +192,7 @@ static void instance_vips_refresh_kernel(Instance *i) {
 }
 
 static void instance_lease_refresh(Instance *i) {
+        i->last_lease_refresh = now_mono();
         if (i->fine_lease > 0 && i->manager->lease) {
                 int r = vrrp_lease_refresh(i->manager->lease, i->managed, i->n_managed, i->fine_lease);
                 if (r < 0 && ratelimit_below(&i->rx_ratelimit))
@@ -287,6 +288,7 @@ static void instance_vips_up(Instance *i, const char *reason) {
         usec_t now = now_mono(), wait = 0;
 
         i->vips_up = true;
+        i->lease_lapsed = false;
         if (!i->manager->lease || i->fine_lease == 0) {
                 /* Without the fine lease, a frozen previous master keeps answering until
                  * its kernel lease (whole seconds, up to one more of timer slack) runs
@@ -410,7 +412,23 @@ static void instance_handle(Instance *i, const VrrpFsmOutput *o) {
                 if (o->advert_priority > 0 && i->fsm.state == VRRP_STATE_MASTER && i->vips_up &&
                     !i->vip_wait_timer) {
                         /* The master's adverts are the heartbeat of its leases. */
-                        instance_lease_refresh(i);
+                        usec_t now = now_mono();
+                        if (i->fine_lease > 0 && i->manager->lease && i->last_lease_refresh > 0 &&
+                            now > i->last_lease_refresh + i->fine_lease && !i->lease_lapsed) {
+                                /* We were frozen (SIGSTOP, a stalled VM) past our own lease: a
+                                 * backup may have taken over meanwhile. Answer again only from
+                                 * the next advert on, once this one had the chance to make a
+                                 * lower-priority master yield: never two answering at once. */
+                                log_instance(LOG_WARNING, 0, i->name, "VIP lease lapsed %llums ago (process stalled?); re-announcing before answering again.",
+                                             (unsigned long long) ((now - i->last_lease_refresh - i->fine_lease) / USEC_PER_MSEC));
+                                i->lease_lapsed = true;
+                        } else {
+                                instance_lease_refresh(i);
+                                if (i->lease_lapsed) {
+                                        i->lease_lapsed = false;
+                                        instance_garp_start(i); /* clients may have learnt the other MAC */
+                                }
+                        }
                         usec_t every = MIN(i->fsm.p.advert_interval, 500 * USEC_PER_MSEC);
                         if (i->kernel_lease > 0 && now_mono() >= i->last_kernel_refresh + every)
                                 instance_vips_refresh_kernel(i);

@@ -22,6 +22,7 @@ def main():
     ap.add_argument('--interval', type=float, default=0.01)
     ap.add_argument('--duration', type=float, default=5)
     ap.add_argument('--timeline', action='store_true')
+    ap.add_argument('--ready', help='file created once the first request is about to go out')
     a = ap.parse_args()
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
@@ -32,6 +33,8 @@ def main():
     answers = {}   # seq -> set(mac)
     sent_at = {}
     latest = {}    # index (seq % 50) -> seq
+    if a.ready:
+        open(a.ready, 'w').close()
     start = time.monotonic()
     seq = 0
     nxt = start

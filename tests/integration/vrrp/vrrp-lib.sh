@@ -101,11 +101,20 @@ write_conf() {
 }
 
 node_mac() { ip -n "${NS[$1]}" link show eth0 | awk '/link\/ether/ {print $2}'; }
+# The distribution's python starts in ~50 ms; a pyenv shim can take a second.
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 # probe_arp DURATION [extra args]: the client ARPs for the VIP every 10 ms (probe.py)
 probe_arp() {
     local d=$1; shift
-    ip netns exec "${NS[c]}" python3 "$VIGIL_SOURCE_ROOT/tests/integration/vrrp/probe.py" \
+    ip netns exec "${NS[c]}" "$PYTHON" "$VIGIL_SOURCE_ROOT/tests/integration/vrrp/probe.py" \
         --target "${VIP_ADDR:-$NET.50}" --base "$NET.200" --interval 0.01 --duration "$d" "$@"
 }
 # json_get JSON PYTHON-EXPR-ON-d
-json_get() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
+json_get() { "$PYTHON" -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
+# probe_start DURATION OUTFILE: probe in the background; returns once it sends (PROBE_PID)
+probe_start() {
+    rm -f "$TEST_TMP/probe.ready"
+    probe_arp "$1" --timeline --ready "$TEST_TMP/probe.ready" > "$2" &
+    PROBE_PID=$!
+    wait_for 5 test -e "$TEST_TMP/probe.ready" || fail "probe did not start"
+}
