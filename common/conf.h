@@ -19,6 +19,14 @@ typedef struct ConfLoc {
         unsigned col;     /* 1-based */
 } ConfLoc;
 
+/* YAML spelling (the full schema, with every key, is tests/fixtures/full.yaml):
+ * keys are the field names below unless a comment says "YAML: ...". Durations
+ * are "500ms", "3s", "1m30s" or integers (seconds); booleans true/false/yes/no/
+ * on/off; integers are decimal only. Unknown keys, duplicate keys (also
+ * duplicate instance or check names) and nesting deeper than 32 levels are
+ * errors. Every default is set in one place: the *_defaults() functions at the
+ * top of conf-load.c; derived values (marked "validation") in conf-validate.c. */
+
 /* ---- diagnostics ---- */
 
 typedef struct ConfDiag {
@@ -90,7 +98,7 @@ typedef struct TrackCheckConf {
 } TrackCheckConf;
 
 typedef struct FencingConf {
-        FencePolicy policy;
+        FencePolicy policy;      /* default none; best-effort when agents or commands are given without a policy */
         usec_t timeout;          /* default 5s */
         char **agents;           /* bus names implementing org.vigil.FenceAgent1 */
         char **commands;         /* names of exec checks with on_demand: true */
@@ -117,13 +125,14 @@ typedef struct VrrpInstanceConf {
         bool preempt;              /* default true */
         usec_t preempt_delay;
         bool accept;               /* accept mode (RFC 5798 §6.1), default false (vrrp_strict style true is opt-in) */
-        char *auth_pass;           /* version 2 PASS authentication, ≤ 8 bytes; NULL = none */
-        bool unicast;
+        char *auth_pass;           /* version 2 PASS authentication, ≤ 8 bytes; NULL = none.
+                                    * YAML: authentication: {type: pass, password: "..."} */
+        bool unicast;              /* YAML: unicast: {source, peers: [...]} (present = unicast) */
         InAddrPrefix unicast_source; /* family AF_UNSPEC: the interface's primary address */
         InAddrPrefix *unicast_peers;
         size_t n_unicast_peers;
         int family;                /* AF_INET or AF_INET6: derived from the VIPs */
-        VipConf *virtual_addresses;
+        VipConf *virtual_addresses; /* YAML: "ADDR/LEN" or {address, device, label, scope, broadcast} */
         size_t n_virtual_addresses;
         VipConf *excluded_addresses; /* managed but not carried in adverts */
         size_t n_excluded_addresses;
@@ -131,9 +140,9 @@ typedef struct VrrpInstanceConf {
         size_t n_track_interfaces;
         TrackCheckConf *track_checks;
         size_t n_track_checks;
-        OnMissing on_missing;      /* track check whose checker is absent; default fault */
+        OnMissing on_missing;      /* track check whose checker is absent; default fault. YAML: track.on_missing */
         FencingConf fencing;
-        VipLeaseMode vip_lease;
+        VipLeaseMode vip_lease;    /* YAML: vip_lease: auto | off | <duration> */
         usec_t vip_lease_duration; /* with VIP_LEASE_FIXED */
         bool use_vmac;
         char vmac_interface[IFNAMSIZ]; /* "" = vrrp.<vrid> / vrrp6.<vrid> */
@@ -177,20 +186,22 @@ typedef struct StatusRange {
 
 typedef struct CheckConf {
         ConfLoc loc;
-        char *name;              /* key under checks:, or "<vs>/<rs>" for an inline real-server check */
+        char *name;              /* key under checks:, or "<vs id>/<rs addr:port>" for an inline real-server check,
+                                  * e.g. "tcp:10.0.0.1:80/10.0.1.1:8080", "fwmark:1/[2001:db8::1]:0" */
         CheckType type;
         bool inline_check;       /* defined inside a real server */
 
         /* target: defaults to the real server for inline checks */
         InAddrPrefix address;    /* family AF_UNSPEC = unset */
-        uint16_t port;           /* 0 = unset (inline: the real server's port; connect_port) */
+        uint16_t port;           /* inline: the real server's port; else http 80, https 443, smtp 25, dns 53
+                                  * (validation); tcp/udp must give one; ping has none */
         InAddrPrefix bind_address;
         char bind_interface[IFNAMSIZ];
         uint32_t fwmark;         /* SO_MARK on probes, 0 = none */
 
         /* scheduling */
         usec_t interval;         /* delay_loop; default 3s for named checks, the virtual server's delay_loop inline */
-        usec_t timeout;          /* connect_timeout / overall probe timeout, default 5s */
+        usec_t timeout;          /* overall probe timeout, default 5s. YAML: timeout or connect_timeout */
         unsigned retry;          /* extra attempts before a failure counts, default 0 (keepalived retry) */
         usec_t delay_before_retry; /* default 1s */
         unsigned fall;           /* consecutive failures to go down, default 1 */
@@ -205,12 +216,12 @@ typedef struct CheckConf {
         char *path;              /* default / */
         char *virtualhost;       /* Host: header */
         int http_version;        /* 10 or 11, default 11 */
-        StatusRange *status;     /* default 200-299 */
+        StatusRange *status;     /* default 200-299. YAML: 200, "200-299", or a list of those */
         size_t n_status;
         char *digest;            /* lowercase hex MD5 of the body */
         char *regex;             /* PCRE2 pattern on the body */
-        uint64_t max_body;       /* bytes read at most, default 1 MiB */
-        char **headers;          /* extra "Name: value" lines */
+        uint64_t max_body;       /* bytes read at most, default 1 MiB. YAML: bytes, or 64K / 1M / 1GiB */
+        char **headers;          /* extra "Name: value" lines. YAML: a list of those, or {Name: value} */
 
         /* https */
         bool tls_verify;         /* default false (keepalived does not verify) */
@@ -225,25 +236,27 @@ typedef struct CheckConf {
         /* dns */
         char *query_name;        /* default "." */
         char *query_type;        /* A AAAA NS MX TXT SOA CNAME PTR SRV; default SOA */
-        bool dns_tcp;
-        int expect_rcode;        /* default 0 (NOERROR) */
+        bool dns_tcp;            /* YAML: use_tcp */
+        int expect_rcode;        /* default 0 (NOERROR); YAML: 0..15 or NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED */
         char *expect_answer;     /* an address or name that must appear in the answer */
 
         /* udp */
-        char *payload;           /* sent as is (escapes \n \r \t \xHH decoded) */
+        char *payload;           /* sent as is (YAML double-quoted escapes \n \r \t \xHH are decoded by YAML) */
         char *expect;            /* regex the reply must match; NULL = any reply */
         bool require_reply;      /* default false: no ICMP error within timeout = up */
 
         /* exec */
-        char **command;          /* argv, command[0] absolute */
+        char **command;          /* argv, command[0] an absolute path to an executable regular file
+                                  * (checked at load). YAML: a list, or a string = one argv[0]
+                                  * (never split on spaces: use a list, or shell: true) */
         bool shell;              /* run via /bin/sh -c command[0] */
         bool dynamic;            /* exit 2..255 → weight exit-2 (misc_dynamic) */
         uint64_t max_output;     /* bytes of stdout/stderr logged, default 4 KiB */
 
         /* file */
-        char *file_path;
-        int file_default_weight; /* when the file is missing or unparsable, default 0 */
-        bool file_down_on_zero;  /* weight 0 read from file = down, default true */
+        char *file_path;         /* YAML: path (of a check with type: file) */
+        int file_default_weight; /* when the file is missing or unparsable, default 0. YAML: default_weight */
+        bool file_down_on_zero;  /* weight 0 read from file = down, default true. YAML: down_on_zero */
 } CheckConf;
 
 /* ---- virtual servers ---- */
@@ -278,22 +291,23 @@ int ipvs_protocol_from_string(const char *s);
 typedef struct RealServerConf {
         ConfLoc loc;
         InAddrPrefix address;
-        uint16_t port;           /* 0 with fwmark services; default the service port */
+        uint16_t port;           /* 0 with fwmark services; default the service port (filled by validation) */
         int weight;              /* 0..65535, default 1 */
         Forwarding forwarding;   /* INHERIT by default */
-        TunnelType tunnel_type;
+        TunnelType tunnel_type;  /* YAML: tunnel: {type: ipip|gue|gre, port} (forwarding tun only) */
         uint16_t tunnel_port;    /* gue */
         InAddrPrefix snat_address; /* fullnat override */
         uint32_t upper_threshold;
         uint32_t lower_threshold;
         bool inhibit_on_failure; /* down → weight 0 instead of removal; default true */
         CheckConf *check;        /* inline check, owned; NULL = none (always up) */
-        char *check_ref;         /* or the name of a named check */
+        char *check_ref;         /* or the name of a named check. YAML: check: {type: ...} or check: "name" */
 } RealServerConf;
 
 typedef struct VirtualServerConf {
         ConfLoc loc;
-        char *id;                /* "tcp:192.168.1.1:80", "fwmark:1", stable key */
+        char *id;                /* "tcp:192.168.1.1:80", "udp:[2001:db8::1]:53", "fwmark:1", "fwmark6:1"
+                                  * (IPv6 fwmark service), stable key; filled by validation */
         InAddrPrefix address;    /* family AF_UNSPEC with fwmark */
         uint16_t port;
         uint32_t fwmark;
@@ -303,15 +317,15 @@ typedef struct VirtualServerConf {
         char **flags;            /* sh-fallback sh-port mh-fallback mh-port one-packet */
         Forwarding forwarding;   /* default nat */
         InAddrPrefix snat_address; /* fullnat: default the egress interface's address */
-        usec_t persistence_timeout; /* 0 = not persistent */
+        usec_t persistence_timeout; /* 0 = not persistent. YAML: persistence: {timeout, netmask | prefix} */
         uint8_t persistence_prefix;  /* netmask (v4, as prefix) or v6 prefix length; default 32/128 */
         usec_t delay_loop;       /* default 6s; inherited by inline checks */
         unsigned quorum;         /* minimum sum of weights of live real servers, default 1 */
         unsigned hysteresis;
-        bool has_sorry_server;
+        bool has_sorry_server;   /* YAML: sorry_server: "ADDR:PORT" or {address, port, forwarding} */
         InAddrPrefix sorry_server;
-        uint16_t sorry_port;
-        Forwarding sorry_forwarding;
+        uint16_t sorry_port;     /* default the service's port */
+        Forwarding sorry_forwarding; /* INHERIT = the service's */
         bool inhibit_on_failure; /* default for its real servers, default true */
         RealServerConf *real_servers;
         size_t n_real_servers;
@@ -321,15 +335,17 @@ typedef struct VirtualServerConf {
 
 typedef struct IpvsGlobalConf {
         bool own_table;          /* true: remove services not in the config too. default false */
-        char *sync_instance;     /* follow this VRRP instance for the sync daemon role */
+        char *sync_instance;     /* follow this VRRP instance for the sync daemon role.
+                                  * YAML: sync_daemon: {instance, interface, sync_id}; interface and
+                                  * sync_id default to the instance's interface and virtual_router_id */
         char sync_interface[IFNAMSIZ];
         uint8_t sync_id;
-        usec_t timeout_tcp, timeout_tcpfin, timeout_udp; /* 0 = leave the kernel's */
+        usec_t timeout_tcp, timeout_tcpfin, timeout_udp; /* 0 = leave the kernel's. YAML: timeouts: {tcp, tcpfin, udp} */
         usec_t reconcile_interval; /* periodic re-read of the kernel table, default 30s */
 } IpvsGlobalConf;
 
 typedef struct ZooKeeperConf {
-        char *hosts;
+        char *hosts;             /* "h1:2181,h2:2181"; YAML: that string or a list of "host:port" */
         char *root;              /* default /vigil */
         usec_t session_timeout;  /* default 6s */
         ConfLoc loc;
@@ -344,7 +360,10 @@ typedef enum NotifyKind {
 } NotifyKind;
 
 typedef struct NotifyConf {
-        /* keepalived-compatible notify scripts, by instance or group name */
+        /* keepalived-compatible notify scripts, by instance or group name.
+         * YAML: a list of {instance|group|check: NAME, notify..., timeout}, or a map
+         * NAME → {notify..., timeout} (NAME looked up as instance, then group, then
+         * check). Each script is a list (argv) or a string (argv[0]), absolute. */
         ConfLoc loc;
         char *name;              /* instance, sync group or check/real-server name */
         bool group;              /* same as kind == NOTIFY_GROUP (kept for compatibility) */
