@@ -1,0 +1,129 @@
+#!/bin/bash
+# vigil <-> keepalived on one LAN (operators migrate one node at a time):
+# keepalived master / vigil backup and the reverse, failover both ways and
+# preemption, for VRRPv3 and VRRPv2 with PASS authentication. A capture in
+# the client namespace checks vigil's adverts byte by byte (TTL 255,
+# checksums, fields, same layout as keepalived's), and keepalived's log must
+# show no complaint about them.
+. "$(dirname "$0")/vrrp-lib.sh"
+require_cmd keepalived tcpdump
+KEEPALIVED=$(command -v keepalived)
+
+bus_start
+vrrp_lan n1 k
+
+# kconf FILE VERSION PRIORITY
+kconf() {
+    local auth=""
+    [ "$2" = 2 ] && auth="authentication {
+        auth_type PASS
+        auth_pass 1111
+    }"
+    cat > "$1" <<KC
+global_defs {
+    router_id kal_test
+    script_user root
+    enable_script_security
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    version $2
+    priority $3
+    advert_int 1
+    $auth
+    virtual_ipaddress {
+        $NET.50/24
+    }
+}
+KC
+}
+kstart() { # CONF
+    ip netns exec "${NS[k]}" "$KEEPALIVED" --dont-fork --log-console --log-detail --vrrp -f "$1" \
+        -p "$TEST_TMP/k.pid" -r "$TEST_TMP/k-vrrp.pid" -c "$TEST_TMP/k-check.pid" >> "$TEST_TMP/keepalived.log" 2>&1 &
+    KPID=$!
+    cleanup_add "kill -9 $KPID; pkill -9 -F $TEST_TMP/k-vrrp.pid"
+}
+kstop() {
+    kill -TERM "$KPID"
+    wait_for 5 eval '! kill -0 $KPID 2>/dev/null' || fail "keepalived did not stop"
+}
+k_has_vip() { has_vip k "$NET.50/24"; }
+
+run_version() {
+    local v=$1 auth=""
+    log "---- VRRPv$v ----"
+    [ "$v" = 2 ] && auth='authentication: {type: pass, password: "1111"}'
+    local vconf_hi=$TEST_TMP/vigil-hi-$v.yaml vconf_lo=$TEST_TMP/vigil-lo-$v.yaml
+    write_conf "$vconf_hi" 150 "version: $v" ${auth:+"$auth"}
+    write_conf "$vconf_lo" 100 "version: $v" ${auth:+"$auth"}
+    kconf "$TEST_TMP/k-hi-$v.conf" "$v" 150
+    kconf "$TEST_TMP/k-lo-$v.conf" "$v" 100
+
+    # -- keepalived master (150), vigil backup (100)
+    : > "$TEST_TMP/keepalived.log"
+    kstart "$TEST_TMP/k-hi-$v.conf"
+    wait_for 8 k_has_vip || fail "v$v: keepalived did not become master: $(tail -5 "$TEST_TMP/keepalived.log")"
+    node_start n1 "$vconf_lo"
+    wait_state n1 VI_1 backup 3
+    sleep 4   # longer than vigil's master_down_interval: it must stay backup on keepalived's adverts
+    state_is n1 VI_1 backup || fail "v$v: vigil left backup under keepalived master: $(prop n1 VI_1 LastReason)"
+    assert_eq "$(prop n1 VI_1 MasterAddress)" "$NET.2" "v$v: vigil's view of the master"
+    has_vip n1 "$NET.50/24" && fail "v$v: vigil backup holds the VIP"
+    [ "$(counter n1 VI_1 rx_adverts)" -ge 3 ] || fail "v$v: vigil counted no adverts from keepalived"
+    for c in rx_checksum_error rx_auth_error rx_auth_type_mismatch rx_interval_mismatch rx_address_list_mismatch rx_version_error; do
+        assert_eq "$(counter n1 VI_1 $c)" 0 "v$v: vigil counter $c for keepalived's adverts"
+    done
+
+    # failover: keepalived stops (priority 0) -> vigil takes over
+    kstop
+    wait_state n1 VI_1 master 3
+    has_vip n1 "$NET.50/24" || fail "v$v: vigil master without VIP"
+    # keepalived comes back with higher priority: preempts vigil
+    kstart "$TEST_TMP/k-hi-$v.conf"
+    wait_state n1 VI_1 backup 8
+    wait_for 3 k_has_vip || fail "v$v: keepalived did not take the VIP back"
+    wait_for 3 eval '! has_vip n1 "$NET.50/24"' || fail "v$v: vigil kept the VIP after preemption"
+    kstop
+    wait_state n1 VI_1 master 3
+    kill -TERM "$(node_pid n1)"
+    wait_for 5 eval '! kill -0 $(node_pid n1) 2>/dev/null'
+
+    # -- vigil master (150), keepalived backup (100); capture vigil's adverts
+    node_start n1 "$vconf_hi"
+    wait_state n1 VI_1 master 8
+    kstart "$TEST_TMP/k-lo-$v.conf"
+    ip netns exec "${NS[c]}" tcpdump -i eth0 -n -w "$TEST_TMP/v$v.pcap" -U 'ip proto 112' >/dev/null 2>&1 &
+    local tcpd=$!
+    cleanup_add "kill $tcpd"
+    sleep 5
+    k_has_vip && fail "v$v: keepalived took the VIP from a higher-priority vigil"
+    grep -q "Entering BACKUP STATE" "$TEST_TMP/keepalived.log" || fail "v$v: keepalived did not enter BACKUP: $(tail -5 "$TEST_TMP/keepalived.log")"
+    # vigil stops: keepalived takes over (from priority 0, skew time)
+    kill -TERM "$(node_pid n1)"
+    wait_for 4 k_has_vip || fail "v$v: keepalived did not take over from a stopping vigil"
+    sleep 2.5   # a few of keepalived's adverts as master
+    kill "$tcpd"; wait "$tcpd" 2>/dev/null
+    # vigil returns and preempts keepalived
+    node_start n1 "$vconf_hi"
+    wait_state n1 VI_1 master 8
+    wait_for 3 eval '! k_has_vip' || fail "v$v: keepalived kept the VIP after vigil preempted it"
+    kstop
+    kill -TERM "$(node_pid n1)"
+    wait_for 5 eval '! kill -0 $(node_pid n1) 2>/dev/null'
+
+    # the wire: every vigil advert is well formed, keepalived's too
+    "$PYTHON" "$VIGIL_SOURCE_ROOT/tests/integration/vrrp/check-pcap.py" "$TEST_TMP/v$v.pcap" \
+        --version "$v" --vrid 51 --addr "$NET.50" --interval-cs 100 ${auth:+--password 1111} \
+        --vigil-src "$NET.1" --peer-src "$NET.2" || fail "v$v: adverts on the wire are not right"
+
+    # keepalived found nothing wrong with vigil's adverts
+    if grep -Ei "invalid|mismatch|checksum|bad |ttl|error|discard|wrong" "$TEST_TMP/keepalived.log" | grep -v "Opening file\|received lower priority" > "$TEST_TMP/k-errors.txt"; then
+        fail "v$v: keepalived complained: $(head -5 "$TEST_TMP/k-errors.txt")"
+    fi
+}
+
+run_version 3
+run_version 2
+log "PASS"
