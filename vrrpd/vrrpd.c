@@ -289,6 +289,7 @@ static void instance_vips_up(Instance *i, const char *reason) {
 
         i->vips_up = true;
         i->lease_lapsed = false;
+        i->last_advert_tx = now;
         if (!i->manager->lease || i->fine_lease == 0) {
                 /* Without the fine lease, a frozen previous master keeps answering until
                  * its kernel lease (whole seconds, up to one more of timer slack) runs
@@ -408,19 +409,21 @@ static void instance_on_transition(Instance *i, VrrpState from, VrrpState to, co
 
 static void instance_handle(Instance *i, const VrrpFsmOutput *o) {
         if (o->send_advert) {
+                usec_t now = now_mono(), prev_tx = i->last_advert_tx;
+
                 instance_send_advert(i, o->advert_priority);
                 if (o->advert_priority > 0 && i->fsm.state == VRRP_STATE_MASTER && i->vips_up &&
                     !i->vip_wait_timer) {
-                        /* The master's adverts are the heartbeat of its leases. */
-                        usec_t now = now_mono();
-                        if (i->fine_lease > 0 && i->manager->lease && i->last_lease_refresh > 0 &&
-                            now > i->last_lease_refresh + i->fine_lease && !i->lease_lapsed) {
-                                /* We were frozen (SIGSTOP, a stalled VM) past our own lease: a
-                                 * backup may have taken over meanwhile. Answer again only from
-                                 * the next advert on, once this one had the chance to make a
-                                 * lower-priority master yield: never two answering at once. */
-                                log_instance(LOG_WARNING, 0, i->name, "VIP lease lapsed %llums ago (process stalled?); re-announcing before answering again.",
-                                             (unsigned long long) ((now - i->last_lease_refresh - i->fine_lease) / USEC_PER_MSEC));
+                        i->last_advert_tx = now;
+                        /* The master's adverts are the heartbeat of its leases. But if we
+                         * went silent for longer than 3 intervals (SIGSTOP, a stalled VM),
+                         * a backup may have taken over meanwhile: answer again only from
+                         * the next advert on, once this one had the chance to make a
+                         * lower-priority master yield. Never two answering at once. */
+                        if (i->fine_lease > 0 && i->manager->lease && prev_tx > 0 && !i->lease_lapsed &&
+                            now > prev_tx + 3 * i->fsm.p.advert_interval) {
+                                log_instance(LOG_WARNING, 0, i->name, "Silent for %llums as master (process stalled?); re-announcing before answering again.",
+                                             (unsigned long long) ((now - prev_tx) / USEC_PER_MSEC));
                                 i->lease_lapsed = true;
                         } else {
                                 instance_lease_refresh(i);
@@ -430,7 +433,7 @@ static void instance_handle(Instance *i, const VrrpFsmOutput *o) {
                                 }
                         }
                         usec_t every = MIN(i->fsm.p.advert_interval, 500 * USEC_PER_MSEC);
-                        if (i->kernel_lease > 0 && now_mono() >= i->last_kernel_refresh + every)
+                        if (i->kernel_lease > 0 && now >= i->last_kernel_refresh + every)
                                 instance_vips_refresh_kernel(i);
                 }
         }

@@ -78,6 +78,7 @@ struct Instance {
         bool lease_wait;                  /* promoting waits out the previous master's kernel lease */
         usec_t last_kernel_refresh;
         usec_t last_lease_refresh;        /* monotonic, last nft alive refresh */
+        usec_t last_advert_tx;            /* monotonic, last advert sent as master */
         bool lease_lapsed;                /* our alive lease ran out while master (we were frozen) */
         usec_t last_advert_rx;            /* monotonic, last accepted advert */
         bool vips_up;                     /* we hold (or are adding) the VIPs */
