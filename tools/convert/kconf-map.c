@@ -648,27 +648,27 @@ int kc_map(KcTree *t, const KcMapOptions *o, KcDiags *diags, char **ret) {
                 goto finish;
         fprintf(f, "# vigil configuration converted from keepalived by 'vigilctl convert'.\n");
         fputs("# Source: ", f);
-        for (const char *c = m.opts->source ? m.opts->source : "(stdin)"; *c; c++)
-                fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
+        y_comment(f, m.opts->source ? m.opts->source : "(stdin)");
         fputc('\n', f);
         if (t->files && t->files[0] && t->files[1]) {
                 fputs("# Included files:\n", f);
                 for (size_t i = 1; t->files[i]; i++) {
                         fputs("#   ", f);
-                        for (const char *c = t->files[i]; *c; c++)
-                                fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
+                        y_comment(f, t->files[i]);
                         fputc('\n', f);
                 }
         }
-        if (m.opts->config_id)
-                fprintf(f, "# Conditional lines evaluated with config-id '%s'.\n", m.opts->config_id);
+        if (m.opts->config_id) {
+                fputs("# Conditional lines evaluated with config-id '", f);
+                y_comment(f, m.opts->config_id);
+                fputs("'.\n", f);
+        }
         fputs("# keepalived defaults that differ from vigil's are written out explicitly.\n", f);
         if (m.n_notes > 0) {
                 fputs("# Not converted, or converted with a difference (also printed on stderr):\n", f);
                 for (size_t i = 0; i < m.n_notes; i++) {
                         fputs("#   ", f);
-                        for (const char *c = m.notes[i]; *c; c++)
-                                fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
+                        y_comment(f, m.notes[i]);
                         fputc('\n', f);
                 }
         }

@@ -8,6 +8,9 @@
 
 #include <stdio.h>
 
+/* Text for a # comment: anything YAML would not accept there (controls, invalid
+ * UTF-8, a file name in Latin-1) becomes '?'. */
+void y_comment(FILE *f, const char *s);
 /* "..." with \" \\ \t \n \r and \xHH for other control characters. */
 void y_quote(FILE *f, const char *s);
 /* The same into a new string; NULL on OOM. */
