@@ -1,0 +1,189 @@
+#!/bin/bash
+# vigil-fence-zk against a real ZooKeeper (Debian's zookeeper jar, standalone,
+# 127.0.0.1 on a random port, data in $TEST_TMP): two agents on one private
+# bus (bus names org.vigil.FenceZkA/B) compete for the same locks.
+#   1. exactly one Fence ok; the other is refused naming the holder
+#   2. the holder's Release lets the other get it
+#   3. kill -9 of the holder: the other gets the lock after the session
+#      timeout, not before
+#   4. ZooKeeper stops answering (SIGSTOP): the holder emits Revoked within
+#      revoke_after + heartbeat, before the session timeout
+#   5. ZooKeeper restarts: the agent reconnects and Fence works again
+TEST_NAME=fence-zk
+. "${VIGIL_SOURCE_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/integration/common/lib.sh"
+
+FENCE=$VIGIL_BUILD_ROOT/tools/fence-zk/vigil-fence-zk
+ZK_JAR=/usr/share/java/zookeeper.jar
+[ -x "$FENCE" ] || fail "$FENCE not built"
+[ -f "$ZK_JAR" ] || fail "$ZK_JAR missing (apt-get install zookeeper; scripts/test does)"
+require_cmd java busctl
+
+T_MS=3000              # session_timeout
+REVOKE_MS=$((T_MS / 2)) # fence_lease_revoke_after()
+HB_MS=$((T_MS / 6))     # fence_lease_heartbeat_interval()
+
+# ---- ZooKeeper ----------------------------------------------------------
+while :; do
+    ZK_PORT=$((20000 + RANDOM % 20000))
+    ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$ZK_PORT\$" || break
+done
+mkdir -p "$TEST_TMP/zk/data"
+cat > "$TEST_TMP/zk/zoo.cfg" <<EOF
+tickTime=500
+dataDir=$TEST_TMP/zk/data
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+minSessionTimeout=1000
+maxSessionTimeout=60000
+admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr,stat
+EOF
+zk_ruok() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ZK_PORT && echo ruok >&3 && cat <&3" 2>/dev/null; }
+zk_start() {
+    local t0=$(date +%s%N)
+    # client JIT only and a small heap: starts in ~1.5 s
+    java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m -cp "/etc/zookeeper/conf:$ZK_JAR" \
+        -Dzookeeper.log.dir="$TEST_TMP/zk" org.apache.zookeeper.server.ZooKeeperServerMain "$TEST_TMP/zk/zoo.cfg" \
+        >> "$TEST_TMP/zookeeper.log" 2>&1 &
+    ZK_PID=$!
+    cleanup_add "kill -9 $ZK_PID"
+    wait_for 30 bash -c "[ \"\$(timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$ZK_PORT && echo ruok >&3 && cat <&3' 2>/dev/null)\" = imok ]" \
+        || fail "ZooKeeper did not answer ruok on 127.0.0.1:$ZK_PORT"
+    log "ZooKeeper up on 127.0.0.1:$ZK_PORT after $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+}
+zk_start
+
+# ---- agents ---------------------------------------------------------------
+bus_start
+for n in A B; do
+cat > "$TEST_TMP/$n.yaml" <<EOF
+global: {router_id: NODE_$n}
+zookeeper: {hosts: "127.0.0.1:$ZK_PORT", root: /vigil-test/$TEST_TAG, session_timeout: ${T_MS}ms}
+vrrp:
+  instances:
+    VI_1:
+      interface: lo
+      virtual_router_id: 51
+      virtual_addresses: [192.0.2.1/32]
+      fencing: {policy: required, timeout: 3s, agents: [org.vigil.FenceZk1]}
+    VI_2:
+      interface: lo
+      virtual_router_id: 52
+      virtual_addresses: [192.0.2.2/32]
+      fencing: {policy: required, timeout: 10s, agents: [org.vigil.FenceZk1]}
+EOF
+done
+"$FENCE" -c "$TEST_TMP/A.yaml" --check-config >/dev/null || fail "test config rejected"
+
+agent_start() { # A|B
+    VIGIL_BUS_NAME=org.vigil.FenceZk$1 daemon_start "fence$1" "$FENCE" -c "$TEST_TMP/$1.yaml"
+    wait_for 10 session_is "$1" connected || fail "agent $1 did not connect: $(tail -5 "$TEST_TMP/fence$1.log")"
+}
+session_is() { # A|B STATE
+    $BUSCTL get-property "org.vigil.FenceZk$1" /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager SessionState 2>/dev/null \
+        | grep -qx "s \"$2\""
+}
+fence() { # A|B INSTANCE → prints 'bs true "..."'
+    $BUSCTL --timeout=30 call "org.vigil.FenceZk$1" /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Fence ss "$2" "peer-of-$1"
+}
+release() { $BUSCTL call "org.vigil.FenceZk$1" /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Release s "$2"; }
+held() { # A|B INSTANCE → "b true"/"b false"
+    local p
+    p=$($BUSCTL call "org.vigil.FenceZk$1" /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager ListInstances \
+        | grep -o "\"$2\" \"[^\"]*\"" | awk '{print $2}' | tr -d '"')
+    [ -n "$p" ] || { echo "no-object"; return; }
+    $BUSCTL get-property "org.vigil.FenceZk$1" "$p" org.vigil.FenceZk1.Instance Held
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+agent_start A
+agent_start B
+
+# bad input: a clear error naming the argument
+out=$($BUSCTL call org.vigil.FenceZkA /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Fence ss "../x" p 2>&1) \
+    && fail "Fence accepted instance '../x'"
+assert_contains "$out" "argument instance" "bad instance name error"
+
+# ---- 1. exactly one gets the lock ------------------------------------------
+fence A VI_1 > "$TEST_TMP/f1A" 2>&1 &
+pa=$!
+fence B VI_1 > "$TEST_TMP/f1B" 2>&1 &
+pb=$!
+wait $pa; wait $pb
+nok=$(cat "$TEST_TMP/f1A" "$TEST_TMP/f1B" | grep -c '^bs true')
+assert_eq "$nok" 1 "number of agents whose Fence(VI_1) was ok: $(cat "$TEST_TMP/f1A" "$TEST_TMP/f1B")"
+if grep -q '^bs true' "$TEST_TMP/f1A"; then W=A; L=B; else W=B; L=A; fi
+assert_contains "$(cat "$TEST_TMP/f1$L")" "router_id=NODE_$W" "the refusal names the holder"
+assert_eq "$(held $W VI_1)" "b true" "Held of the winner"
+assert_eq "$(held $L VI_1)" "b false" "Held of the loser"
+log "1. one winner ($W); $L refused: $(cat "$TEST_TMP/f1$L")"
+
+# ---- 2. Release hands it over ---------------------------------------------
+fence $L VI_1 > "$TEST_TMP/f2" 2>&1 &
+pl=$!
+sleep 0.5
+t0=$(date +%s%N)
+release $W VI_1 || fail "Release failed"
+wait $pl
+ms=$(ms_since "$t0")
+grep -q '^bs true' "$TEST_TMP/f2" || fail "after Release by $W, $L did not get the lock: $(cat "$TEST_TMP/f2")"
+assert_eq "$(held $W VI_1)" "b false" "Held after Release"
+log "2. $W released, $L got VI_1 ${ms}ms later"
+
+# ---- 3. kill -9 of the holder: the other gets it after the session timeout ----
+# $L holds VI_1; let it hold VI_2 too, then kill it.
+fence $L VI_2 | grep -q '^bs true' || fail "$L could not take VI_2"
+eval "lpid=\$fence${L}_PID"
+kill -9 "$lpid"
+t0=$(date +%s%N)
+out=$(fence $W VI_2)
+ms=$(ms_since "$t0")
+echo "$out" | grep -q '^bs true' || fail "after kill -9 of $L, $W never got VI_2: $out"
+# The server expires the session no earlier than t after its last contact,
+# which was at most one heartbeat (t/6) before the kill.
+min=$((T_MS - HB_MS - 100)); max=$((T_MS + 3000))
+log "3. kill -9 $L → $W got VI_2 after ${ms}ms (session timeout ${T_MS}ms; allowed ${min}..${max}ms)"
+[ "$ms" -ge "$min" ] || fail "lock taken ${ms}ms after the kill: before the session could have expired"
+[ "$ms" -le "$max" ] || fail "lock taken only ${ms}ms after the kill"
+fence $W VI_1 | grep -q '^bs true' || fail "$W could not take VI_1 after $L died"
+
+# ---- 4. ZooKeeper stops answering: Revoked before the session timeout --------
+$BUSCTL monitor --match "type='signal',interface='org.vigil.FenceAgent1',member='Revoked'" \
+    > "$TEST_TMP/revoked.mon" 2>&1 &
+mon=$!
+cleanup_add "kill $mon"
+sleep 1
+t0=$(date +%s%N)
+kill -STOP "$ZK_PID"
+wait_for 10 bash -c "[ \$(grep -c 'VI_[12]' '$TEST_TMP/revoked.mon') -ge 2 ]" \
+    || fail "no Revoked for VI_1 and VI_2 within 10s of stopping ZooKeeper: $(cat "$TEST_TMP/revoked.mon")"
+ms=$(ms_since "$t0")
+# revoke at L + t/2 with L within one heartbeat before the stop
+lo=$((REVOKE_MS - HB_MS - 200)); hi=$((REVOKE_MS + 500))
+log "4. ZooKeeper stopped → Revoked after ${ms}ms (revoke_after ${REVOKE_MS}ms, heartbeat ${HB_MS}ms, session timeout ${T_MS}ms)"
+[ "$ms" -lt "$T_MS" ] || fail "Revoked after ${ms}ms: not before the session timeout ${T_MS}ms"
+[ "$ms" -le "$hi" ] || fail "Revoked after ${ms}ms, later than the documented bound ${hi}ms"
+[ "$ms" -ge "$lo" ] || fail "Revoked after ${ms}ms: earlier than the lease allows (${lo}ms), the lease logic is off"
+grep -q "zookeeper-lease-expired" "$TEST_TMP/revoked.mon" || fail "Revoked reason: $(cat "$TEST_TMP/revoked.mon")"
+assert_eq "$(held $W VI_1)" "b false" "Held after Revoked"
+# while ZooKeeper is silent no lock can be claimed
+out=$(fence $W VI_1)
+echo "$out" | grep -q '^bs false' || fail "Fence ok while ZooKeeper is stopped: $out"
+log "   while stopped: $out"
+
+# ---- 5. ZooKeeper restarts: reconnect, Fence again ---------------------------
+kill -9 "$ZK_PID"
+wait "$ZK_PID" 2>/dev/null
+zk_start
+wait_for 20 session_is $W connected || fail "$W did not reconnect: $(tail -5 "$TEST_TMP/fence$W.log")"
+out=$(fence $W VI_1)
+echo "$out" | grep -q '^bs true' || fail "Fence after the ZooKeeper restart: $out"
+assert_eq "$(held $W VI_1)" "b true" "Held after re-Fence"
+log "5. ZooKeeper restarted: $W reconnected, Fence ok again"
+
+# graceful stop: Revoked first (vrrpd must leave MASTER before the nodes go)
+: > "$TEST_TMP/revoked.mon"
+eval "wpid=\$fence${W}_PID"
+kill -TERM "$wpid"
+wait_for 5 grep -q "fence-agent-stopping" "$TEST_TMP/revoked.mon" || fail "no Revoked on graceful stop"
+log "PASS"
