@@ -98,7 +98,7 @@ lab_httpd() {
     local host=$1 port=$2 name=$3 dir=$LAB_TMP/www-$1-$2
     mkdir -p "$dir"
     echo "$name" > "$dir/index.html"
-    on "$host" busybox httpd -f -p "${4:+$4:}$port" -h "$dir" &
+    ip netns exec "lab-$host" busybox httpd -f -p "${4:+$4:}$port" -h "$dir" &
     lab_on_exit "kill $!"
 }
 
@@ -126,18 +126,21 @@ XML
 lab_daemon() {
     local host=$1 bus=$2 logname=$3 bin=$4; shift 4
     local busvar="BUS_${bus//-/_}"
-    on "$host" env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" VIGIL_STATE_DIR="$LAB_TMP/state-$host" \
+    ip netns exec "lab-$host" env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" VIGIL_STATE_DIR="$LAB_TMP/state-$host" \
         "$bin" --log-target=console "$@" >"$LAB_TMP/$logname.log" 2>&1 &
     local pid=$!
     eval "PID_${logname//-/_}=$pid"
     lab_on_exit "kill $pid"
 }
 
+# now_ms: CLOCK_REALTIME in ms (bash 5, no fork: busybox date has no %N).
+now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+
 # wait_until SECONDS CMD...: poll every 50 ms.
 wait_until() {
     local t=$1; shift
-    local end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
-    while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
+    local end=$(( $(now_ms) + t * 1000 ))
+    while [ $(now_ms) -lt $end ]; do
         "$@" >/dev/null 2>&1 && return 0
         sleep 0.05
     done
@@ -181,3 +184,17 @@ ipvsd_reload() {
     local busvar="BUS_${1//-/_}"
     DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" busctl --system call org.vigil.Ipvs1 /org/vigil/Ipvs1 org.vigil.Ipvs1.Manager Reload
 }
+
+PROBE=$BUILD/tests/tools/vigil-probe
+
+# mac_of HOST IF
+mac_of() { on "$1" cat "/sys/class/net/$2/address"; }
+# who_answers CLIENT IF VIP: the MACs that answer ARP for VIP right now (one per line).
+who_answers() {
+    local f=$LAB_TMP/who.$RANDOM
+    on "$1" "$PROBE" --iface "$2" --vip "$3" --arp-interval 50ms --duration 300ms --out "$f" >/dev/null 2>&1
+    awk '$1=="arp" {print $4}' "$f" | sort -u
+    rm -f "$f"
+}
+# mark FILE LABEL: a timestamped marker in a probe file (ms, CLOCK_REALTIME).
+mark() { echo "mark $(now_ms) $2" >> "$1"; }

@@ -179,12 +179,10 @@ static int http_loop(const char *target, usec_t interval, usec_t duration, int o
         char host[64];
         snprintf(host, sizeof host, "%s", target);
         char *colon = strrchr(host, ':');
-        if (!colon || inet_pton(AF_INET, host, &sa.sin_addr) != 0) {
-                if (colon)
-                        *colon = 0;
-        }
-        if (!colon || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-                fprintf(stderr, "--http: expected ADDR:PORT, got '%s'\n", target);
+        if (colon)
+                *colon = 0;
+        if (!colon || inet_pton(AF_INET, host, &sa.sin_addr) != 1 || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
+                fprintf(stderr, "--http: expected IPv4:PORT, got '%s'\n", target);
                 return 1;
         }
         sa.sin_port = htons((uint16_t) atoi(colon + 1));
