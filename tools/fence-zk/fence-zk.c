@@ -522,14 +522,21 @@ static void issue_get_holder(Inst *in) {
                 op_failed(m, zrc, "read of the holder's node");
 }
 
-/* Moves an instance toward what its callers need. */
-static void inst_drive(Inst *in) {
+/* Moves an instance toward what its callers need. force: list even when
+ * we know of no node of ours (after a reconnect or a failed delete, the
+ * server may still have one: the listing finds it by its session tag and
+ * withdraws it when nobody wants it). */
+static void inst_drive_full(Inst *in, bool force) {
         Agent *a = in->a;
         if (!a->connected || !a->zh)
                 return;
-        if (in->n_calls == 0 && !in->held && !in->node)
+        if (!force && in->n_calls == 0 && !in->held && !in->node)
                 return;
         issue_children(in);
+}
+
+static void inst_drive(Inst *in) {
+        inst_drive_full(in, false);
 }
 
 static void set_held(Inst *in, bool held) {
@@ -639,13 +646,16 @@ static void on_completion(Agent *a, ZkMsg *m) {
                 if (!in)
                         break;
                 in->create_inflight = false;
-                if (m->rc == ZOK)
-                        log_instance(LOG_INFO, 0, in->name, "Created lock node %s.", strna(m->data));
-                else
+                if (m->rc == ZOK && m->data) {
+                        log_instance(LOG_INFO, 0, in->name, "Created lock node %s.", m->data);
+                        /* known now, so that it is withdrawn if the Fence gave up meanwhile */
+                        free(in->node);
+                        in->node = TAKE_PTR(m->data);
+                } else
                         log_instance(LOG_WARNING, 0, in->name, "Creating the lock node for %s failed: %s", in->name,
                                      zerror(m->rc));
                 /* Whatever the answer (even a lost one): the listing finds our node by its session tag. */
-                inst_drive(in);
+                inst_drive_full(in, true);
                 break;
         case OP_CHILDREN:
                 if (in)
@@ -659,8 +669,12 @@ static void on_completion(Agent *a, ZkMsg *m) {
                 }
                 break;
         case OP_DELETE:
-                if (m->rc != ZOK && m->rc != ZNONODE)
+                if (m->rc != ZOK && m->rc != ZNONODE) {
                         log_warning("Deleting %s failed: %s", strna(m->path), zerror(m->rc));
+                        /* look again (now or after reconnecting): never leave a node nobody wants */
+                        for (size_t i = 0; i < a->n_insts; i++)
+                                inst_drive_full(a->insts[i], true);
+                }
                 break;
         case OP_HEARTBEAT:
                 break;
@@ -740,7 +754,7 @@ static void on_session(Agent *a, ZkMsg *m) {
                 (void) sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_ON);
                 for (size_t i = 0; i < a->n_insts; i++) {
                         a->insts[i]->children_inflight = false; /* answers lost with the old connection */
-                        inst_drive(a->insts[i]);
+                        inst_drive_full(a->insts[i], true);
                 }
                 return;
         }
@@ -904,10 +918,13 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         Inst *in = inst_find(a, name);
         if (in) {
                 inst_fail_pending(in, "released");
-                if (in->node && a->zh)
+                log_instance(LOG_INFO, 0, name, "Release(%s): %s.", name,
+                             !in->node ? "no lock node" :
+                             a->connected ? "deleting our lock node" : "not connected, the node is withdrawn after reconnecting");
+                if (in->node && a->connected) {
                         issue_delete(a, in->node);
-                log_instance(LOG_INFO, 0, name, "Release(%s): %s.", name, in->node ? "deleting our lock node" : "nothing held");
-                in->node = mfree(in->node);
+                        in->node = mfree(in->node);
+                }
                 set_held(in, false);
                 inst_props_changed(in);
         }

@@ -116,6 +116,9 @@ if grep -q '^bs true' "$TEST_TMP/f1A"; then W=A; L=B; else W=B; L=A; fi
 assert_contains "$(cat "$TEST_TMP/f1$L")" "router_id=NODE_$W" "the refusal names the holder"
 assert_eq "$(held $W VI_1)" "b true" "Held of the winner"
 assert_eq "$(held $L VI_1)" "b false" "Held of the loser"
+# the refused agent gave its place back: a node that is not MASTER never blocks its peer
+wait_for 3 bash -c "$BUSCTL get-property org.vigil.FenceZk$L /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Node | grep -qx 's \"\"'" \
+    || fail "$L kept its lock node after being refused: $($BUSCTL get-property org.vigil.FenceZk$L /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Node)"
 log "1. one winner ($W); $L refused: $(cat "$TEST_TMP/f1$L")"
 
 # ---- 2. Release hands it over ---------------------------------------------
