@@ -99,6 +99,15 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 agent_start A
 agent_start B
 
+# the agent serves what dbus/org.vigil.FenceAgent1.xml says
+intro=$($BUSCTL introspect org.vigil.FenceZkA /org/vigil/FenceAgent1 org.vigil.FenceAgent1)
+for m in "\.Fence +method +ss +bs" "\.Release +method +s +-" "\.Revoked +signal +ss +-"; do
+    grep -Eq "$m" <<<"$intro" || fail "introspection lacks /$m/: $intro"
+done
+for m in Fence Release Revoked; do
+    grep -q "name=\"$m\"" "$VIGIL_SOURCE_ROOT/dbus/org.vigil.FenceAgent1.xml" || fail "dbus/org.vigil.FenceAgent1.xml lacks $m"
+done
+
 # bad input: a clear error naming the argument
 out=$($BUSCTL call org.vigil.FenceZkA /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Fence ss "../x" p 2>&1) \
     && fail "Fence accepted instance '../x'"
