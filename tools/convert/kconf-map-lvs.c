@@ -296,13 +296,13 @@ static void map_checker(KcMap *m, KcNode *c, const char *type, Fields *chk, bool
                                 map_noop(m, n, "ping has no port");
                                 continue;
                         }
-                        /* the same keywords as in a host { } block */
-                        KcNode tmp = { .children = &c->children[i], .n_children = 1 };
-                        KcNode *saved = c->children[i];
+                        /* the same keywords as in a host { } block; split extra words off first
+                         * (that may move c->children) */
                         if (!map_args(m, c, i, 1, 1))
                                 continue;
+                        KcNode *one[1] = { c->children[i] };
+                        KcNode tmp = { .children = one, .n_children = 1 };
                         host_block(m, &tmp, chk);
-                        c->children[i] = saved;
                 } else if (streq(k, "url") && (streq(type, "http") || https)) {
                         if (!n->block) {
                                 map_error(m, n, "'url' needs a { } block");
@@ -687,6 +687,7 @@ static const char *const schedulers[] = { "rr", "wrr", "lc", "wlc", "lblc", "lbl
 
 static void map_vs_body(KcMap *m, KcNode *b, Vs *vs) {
         _cleanup_strv_free_ char **flags = calloc(1, sizeof(char *));
+        _cleanup_(fields_done) Fields sorry = {};
         bool has_persist_timeout = false;
         usec_t persist = 0;
         const char *gran = NULL;
@@ -765,12 +766,19 @@ static void map_vs_body(KcMap *m, KcNode *b, Vs *vs) {
                         if (!map_args(m, b, i, 1, 2) || !map_address(m, n, n->args[0], false, NULL) ||
                             (n->n_args == 2 && !map_port(m, n, n->args[1], &p)))
                                 continue;
-                        _cleanup_free_ char *q = y_quoted(n->args[0]);
-                        if (!q || (n->n_args == 2 ? fset(&vs->f, "sorry_server", "{address: %s, port: %u}", q, p) :
-                                                    fset(&vs->f, "sorry_server", "{address: %s}", q)) < 0)
+                        if (fset_str(&sorry, "address", n->args[0]) < 0 ||
+                            (n->n_args == 2 && fset(&sorry, "port", "%u", p) < 0))
                                 return map_oom(m);
                 } else if (streq(k, "sorry_server_lvs_method")) {
-                        map_unsupported(m, n, "the sorry server uses the virtual server's forwarding method");
+                        const char *fwd;
+                        _cleanup_free_ char *tun = NULL;
+                        if (!map_args(m, b, i, 1, 6) || !parse_method(m, n, &fwd, &tun))
+                                continue;
+                        if (tun)
+                                map_warn(m, n, "sorry_server_lvs_method: the tunnel options are not used for the "
+                                               "sorry server (ipip)");
+                        if (fset(&sorry, "forwarding", "%s", fwd) < 0)
+                                return map_oom(m);
                 } else if (streq(k, "sorry_server_inhibit")) {
                         map_unsupported(m, n, "the sorry server is added and removed, never inhibited");
                 } else if (streq(k, "inhibit_on_failure")) {
@@ -826,6 +834,13 @@ static void map_vs_body(KcMap *m, KcNode *b, Vs *vs) {
                         map_unknown(m, n);
         }
 
+        if (fhas(&sorry, "address")) {
+                static const char *const sorder[] = { "address", "port", "forwarding", NULL };
+                _cleanup_free_ char *sf = fflow(&sorry, sorder);
+                if (!sf || fset(&vs->f, "sorry_server", "%s", sf) < 0)
+                        return map_oom(m);
+        } else if (fhas(&sorry, "forwarding"))
+                map_warn(m, b, "sorry_server_lvs_method without a sorry_server: ignored");
         if (fset(&vs->f, "scheduler", "%s", vs->sched ? vs->sched : "wlc") < 0)
                 return map_oom(m);
         if (flags[0] && fset_strv(&vs->f, "flags", flags) < 0)

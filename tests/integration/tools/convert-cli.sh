@@ -71,9 +71,11 @@ convert includes/keepalived.conf
 [ $rc = 0 ] || { echo "$err" >&2; fail "includes: exit $rc"; }
 assert_contains "$out" '"VI_INC":' "instance from conf.d/10-vrrp.conf"
 assert_contains "$out" 'address: "10.71.0.1"' "real server from ../extra via conf.d/20-lvs.conf"
+assert_contains "$out" 'address: "10.71.0.2"' "real server included inside the virtual_server block"
+assert_contains "$out" 'sorry_server: {address: "10.72.0.1", port: 8080, forwarding: nat}' "sorry server"
 assert_contains "$out" "#   includes/conf.d/../extra/real-servers.conf" "header lists included files"
 assert_contains "$err" "includes/keepalived.conf:6: include 'optional.d/*.conf' matches no file" "empty glob"
-assert_contains "$err" "includes/conf.d/../extra/real-servers.conf:8: keyword 'smtp_alert' not supported" "location inside an include"
+assert_contains "$err" "includes/conf.d/../extra/real-servers.conf:10: keyword 'smtp_alert' not supported" "location inside an include"
 printf '%s\n' "$out" >"$TEST_TMP/inc.yaml"
 valid "$TEST_TMP/inc.yaml"
 
