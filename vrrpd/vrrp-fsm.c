@@ -145,7 +145,7 @@ void vrrp_fsm_timeout(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
                         if (released)
                                 transition(f, VRRP_STATE_MASTER, out, "master-released");
                         else if (preempting)
-                                transition(f, VRRP_STATE_MASTER, out, "preempt (priority %u > master's %u)",
+                                transition(f, VRRP_STATE_MASTER, out, "preempt (priority %u > master priority %u)",
                                            f->effective_priority, mp);
                         else
                                 transition(f, VRRP_STATE_MASTER, out, "master-down");

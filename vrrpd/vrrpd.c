@@ -844,6 +844,11 @@ int instance_demote(Instance *i, sd_bus_error *error) {
         if (r < 0)
                 return sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "Demote: instance %s is %s, not master", i->name,
                                          vrrp_state_to_string(i->fsm.state));
+        /* A sync group hands over as a whole: its other members must not
+         * preempt back either (they follow to backup through propagation). */
+        for (size_t k = 0; i->group && k < i->group->n_members; k++)
+                i->group->members[k]->fsm.demoted = true;
+        log_instance(LOG_NOTICE, 0, i->name, "Demoted over the bus.");
         instance_handle(i, &o);
         return 0;
 }

@@ -190,7 +190,7 @@ static void test_preempt_and_nopreempt(void **state) {
         now = 0;
         assert_true(run_until(&f, &now, 10 * S, &o, NULL));
         assert_int_equal(now, (down + MS - 1) / MS * MS);
-        assert_string_equal(o.reason, "preempt (priority 200 > master's 100)");
+        assert_string_equal(o.reason, "preempt (priority 200 > master priority 100)");
 
         /* nopreempt: a lower-priority master is followed */
         p.preempt = false;
