@@ -798,12 +798,18 @@ static int manager_subscribe(Manager *m) {
 
 /* ---- configuration ---- */
 
+/* Validation resolved what each entry follows (instance:, group:, check:
+ * keys, or by name in the map form). */
 static NotifySubjectKind conf_kind(const Config *c, const NotifyConf *nc) {
-        if (nc->group)
+        switch (nc->kind) {
+        case NOTIFY_GROUP:
                 return SUBJECT_GROUP;
-        if (config_find_instance(c, nc->name))
+        case NOTIFY_CHECK:
+                return SUBJECT_CHECK;
+        case NOTIFY_INSTANCE:
+        default:
                 return SUBJECT_INSTANCE;
-        return SUBJECT_CHECK;
+        }
 }
 
 static int subject_set_group(Subject *s, const Config *c) {

@@ -47,6 +47,10 @@ vrrp:
   instances:
     VI_1: {interface: lo, virtual_router_id: 51, priority: 150, virtual_addresses: [192.0.2.1/32]}
     VI_3: {interface: lo, virtual_router_id: 53, virtual_addresses: [192.0.2.3/32]}
+    VI_2: {interface: lo, virtual_router_id: 52, virtual_addresses: [192.0.2.2/32]}
+    VI_4: {interface: lo, virtual_router_id: 54, virtual_addresses: [192.0.2.4/32]}
+  sync_groups:
+    G1: [VI_2, VI_4]
 checks:
   chk_web: {type: tcp, address: 127.0.0.1, port: 9}
 notify:
@@ -60,6 +64,8 @@ notify:
     notify_master: [$TEST_TMP/hang.sh]
     notify_backup: [$TEST_TMP/rec.sh, backup]
     timeout: 500ms
+  - group: G1
+    notify: [$TEST_TMP/gen.sh]
   - check: chk_web
     notify_up: [$TEST_TMP/rec.sh, up]
     notify_down: [$TEST_TMP/rec.sh, down]
@@ -69,7 +75,7 @@ EOF
 # ---- the fake source, driven through a FIFO -----------------------------
 fake_start() { # ARGS...
     rm -f "$TEST_TMP/fake.in"; mkfifo "$TEST_TMP/fake.in"
-    "$FAKE" "$@" --instance VI_1 --initial backup --instance VI_3 --check chk_web < "$TEST_TMP/fake.in" > "$TEST_TMP/fake.out" 2>&1 &
+    "$FAKE" "$@" --instance VI_1 --initial backup --instance VI_3 --instance VI_2 --instance VI_4 --check chk_web < "$TEST_TMP/fake.in" > "$TEST_TMP/fake.out" 2>&1 &
     FAKE_PID=$!
     cleanup_add "kill -9 $FAKE_PID"
     exec 5> "$TEST_TMP/fake.in"
@@ -100,6 +106,7 @@ fake_start
 notify_start --max-queue 1000
 wait_for 5 grep -q "^start VI_1 0 backup 1 backup" "$RUNS" || fail "no replay of VI_1's current state (backup) at start"
 wait_for 5 grep -q "^INSTANCE VI_1 BACKUP 100$" "$GEN" || fail "generic notify did not get 'INSTANCE VI_1 BACKUP 100': $(cat "$GEN")"
+wait_for 5 grep -q "^GROUP G1 BACKUP 0$" "$GEN" || fail "sync group G1 (both members backup) not notified: $(cat "$GEN")"
 log "replay at start: ok"
 
 # ---- 2. 100 rapid flaps: in order, one at a time, final state right ----------
@@ -194,6 +201,18 @@ fake check chk_web down
 wait_for 5 bash -c "grep -q '^start chk_web .* up' '$RUNS' && grep -q '^start chk_web .* down' '$RUNS'" \
     || fail "check notify_up/notify_down not run: $(grep chk_web "$RUNS")"
 log "check notify_up/notify_down ran"
+
+# ---- 7b. sync group: derived from its members ------------------------------
+: > "$GEN"
+fake set VI_2 master
+sleep 0.3
+grep -q "^GROUP G1" "$GEN" && fail "group notified while its members disagree: $(cat "$GEN")"
+fake set VI_4 master
+wait_for 5 grep -q "^GROUP G1 MASTER 0$" "$GEN" || fail "group G1 not MASTER when both members are: $(cat "$GEN")"
+fake set VI_4 fault
+wait_for 5 grep -q "^GROUP G1 FAULT 0$" "$GEN" || fail "group G1 not FAULT when a member is: $(cat "$GEN")"
+assert_eq "$(grep -c '^GROUP G1' "$GEN")" 2 "group notifications"
+log "sync group G1: MASTER when both members are, FAULT with one member in fault"
 
 # ---- 8. bounded queue: a slow script cannot grow it -------------------------
 notify_stop
