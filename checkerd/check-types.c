@@ -14,6 +14,16 @@ const ProbeOps *probe_ops_for(CheckType t) {
                 return &probe_ops_http;
         case CHECK_EXEC:
                 return &probe_ops_exec;
+        case CHECK_SMTP:
+                return &probe_ops_smtp;
+        case CHECK_UDP:
+                return &probe_ops_udp;
+        case CHECK_PING:
+                return &probe_ops_ping;
+        case CHECK_FILE:
+                return &probe_ops_file;
+        case CHECK_DNS:
+                return &probe_ops_dns;
         default:
                 return NULL;
         }

@@ -552,7 +552,9 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                 if (p->conf->on_demand)
                         continue;
                 usec_t warmup = p->conf->warmup ? p->conf->warmup : p->conf->interval;
-                p->due = check_first_due(now, warmup, random_u64());
+                /* file checks read a local file: no load to spread, and the
+                 * value should be known at once */
+                p->due = p->conf->type == CHECK_FILE ? now : check_first_due(now, warmup, random_u64());
                 probe_schedule(p, p->due);
         }
 

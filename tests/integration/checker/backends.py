@@ -17,6 +17,9 @@ so a test can flip a backend between healthy and broken without restarting it:
   trickle:PORT     sends a valid status line one byte per second, forever
   smtp:PORT        220 banner, 250 to EHLO/HELO, 221 to QUIT; banner from DIR/smtp-PORT
   udp:PORT         UDP echo, prefixing replies with DIR/udp-PORT (default "PONG ")
+  https-old:PORT:CERT  TLS 1.0/1.1 only (a downgrade the checker must refuse)
+  dns:PORT         answers A queries for the name in DIR/dns-PORT (default ok.test)
+                   with DIR/dns-addr-PORT (default 10.1.2.3), NXDOMAIN for other names
 DIR/ready is written when every listener is up.
 """
 import os
@@ -141,6 +144,37 @@ def serve_udp(port):
     threading.Thread(target=loop, daemon=True).start()
 
 
+def serve_dns(port):
+    s = socket.socket(socket.AF_INET6 if ":" in ADDR else socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ADDR, port))
+
+    def loop():
+        while True:
+            q, peer = s.recvfrom(512)
+            if len(q) < 17:
+                continue
+            i, labels = 12, []
+            while q[i] != 0:
+                labels.append(q[i + 1:i + 1 + q[i]].decode())
+                i += 1 + q[i]
+            qtype = int.from_bytes(q[i + 1:i + 3], "big")
+            question = q[12:i + 5]
+            name = ".".join(labels)
+            with open(os.path.join(D, "requests-%d" % port), "a") as f:
+                f.write("%s %d\n" % (name, qtype))
+            want = ctl("dns-%d" % port, "ok.test").strip()
+            flags = 0x8180  # response, RD, RA
+            an = b""
+            if name != want:
+                flags |= 3  # NXDOMAIN
+            elif qtype == 1:
+                addr = socket.inet_aton(ctl("dns-addr-%d" % port, "10.1.2.3").strip())
+                an = b"\xc0\x0c" + (1).to_bytes(2, "big") + (1).to_bytes(2, "big") + (60).to_bytes(4, "big") + (4).to_bytes(2, "big") + addr
+            hdr = q[0:2] + flags.to_bytes(2, "big") + (1).to_bytes(2, "big") + (1 if an else 0).to_bytes(2, "big") + bytes(4)
+            s.sendto(hdr + question + an, peer)
+    threading.Thread(target=loop, daemon=True).start()
+
+
 for spec in specs:
     parts = spec.split(":")
     kind, port = parts[0], int(parts[1])
@@ -153,6 +187,17 @@ for spec in specs:
         ctx.load_cert_chain(parts[2])
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
+    elif kind == "https-old":
+        srv = ThreadingHTTPServer((ADDR, port), make_http(port))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.load_cert_chain(parts[2])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    elif kind == "dns":
+        serve_dns(port)
     elif kind == "hang":
         serve_stream(port, Hang)
     elif kind == "garbage":
