@@ -78,6 +78,7 @@ assert_contains() { grep -qF -- "$2" <<<"$1" || fail "${3:-assertion}: '$2' not 
 bus_start() {
     require_cmd dbus-daemon
     local conf=$TEST_TMP/bus.conf sock=$TEST_TMP/bus.sock
+    chmod 755 "$TEST_TMP"   # unprivileged clients (setpriv --reuid=nobody) must reach the socket
     local policy_dir=$VIGIL_SOURCE_ROOT/dbus
     cat > "$conf" <<XML
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
