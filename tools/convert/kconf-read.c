@@ -66,7 +66,8 @@ static int feed_path(KcParser *p, ReadCtx *ctx, const char *path, const char *fr
         if (streq(path, "-"))
                 fd = dup(STDIN_FILENO);
         else
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                /* O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it */
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 r = -errno;
                 kc_diag(ctx->diags, KC_ERROR, from_file ? from_file : name, from_file ? from_line : 0,
@@ -80,6 +81,14 @@ static int feed_path(KcParser *p, ReadCtx *ctx, const char *path, const char *fr
                         "%s is a directory, not a configuration file", path);
                 return -EISDIR;
         }
+        if (from_file && !S_ISREG(st.st_mode)) {
+                /* a FIFO or device behind an include would block or never end */
+                kc_diag(ctx->diags, KC_ERROR, from_file, from_line, "%s is not a regular file", path);
+                return -EBADFD;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+                return -errno;
         if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > KC_MAX_INPUT) {
                 kc_diag(ctx->diags, KC_ERROR, name, 0, "file too large (%llu bytes, the limit is %u MiB)",
                         (unsigned long long) st.st_size, KC_MAX_INPUT / (1024 * 1024));
