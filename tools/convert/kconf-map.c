@@ -496,6 +496,40 @@ static int push_node(KcNode ***list, size_t *n, KcNode *node) {
         return 0;
 }
 
+typedef struct NamedNode {
+        KcNode *node;
+        size_t index; /* position in the file order */
+} NamedNode;
+
+static int named_node_cmp(const void *a, const void *b) {
+        const NamedNode *x = a, *y = b;
+        int r = strcmp(x->node->args[0], y->node->args[0]);
+        return r != 0 ? r : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Two vrrp_instance (or vrrp_script, vrrp_sync_group) blocks with one name
+ * would be one YAML key twice: an error at the later definition. Sorting
+ * keeps this n log n for configurations with 10^5 blocks. */
+static void check_unique_names(KcMap *m, KcNode *root, const char *keyword) {
+        _cleanup_free_ NamedNode *v = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < root->n_children; i++) {
+                KcNode *c = root->children[i];
+                if (streq(c->keyword, keyword) && c->n_args == 1 && c->block) {
+                        if (!v && !(v = calloc(root->n_children, sizeof(NamedNode))))
+                                return map_oom(m);
+                        v[n++] = (NamedNode) { .node = c, .index = i };
+                }
+        }
+        if (n < 2)
+                return;
+        qsort(v, n, sizeof *v, named_node_cmp);
+        for (size_t i = 1; i < n; i++)
+                if (streq(v[i].node->args[0], v[i - 1].node->args[0]))
+                        map_error(m, v[i].node, "%s %s is defined twice (first at %s:%u)", keyword, v[i].node->args[0],
+                                  v[i - 1].node->file ? v[i - 1].node->file : "?", v[i - 1].node->line);
+}
+
 static int open_section(FILE **f, char **buf, size_t *len) {
         *f = open_memstream(buf, len);
         return *f ? 0 : -ENOMEM;
@@ -578,6 +612,9 @@ int kc_map(KcTree *t, const KcMapOptions *o, KcDiags *diags, char **ret) {
                                 map_oom(&m);
                 }
         }
+        check_unique_names(&m, root, "vrrp_instance");
+        check_unique_names(&m, root, "vrrp_script");
+        check_unique_names(&m, root, "vrrp_sync_group");
         m.vs_group_used = calloc(m.n_vs_groups + 1, sizeof(bool));
         if (!m.vs_group_used)
                 goto finish;

@@ -482,6 +482,11 @@ static void test_bad_values(void **state) {
                 { "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n state PRIMARY\n}\n", 4,
                   "state: expected MASTER or BACKUP" },
                 { "vrrp_script s {\n interval 2\n}\n", 1, "vrrp_script 's' has no 'script'" },
+                { "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n"
+                  "vrrp_instance A {\n interface eth1\n virtual_router_id 2\n}\n", 5,
+                  "vrrp_instance A is defined twice (first at bad.conf:1)" },
+                { "virtual_server fwmark 3 {\n real_server 10.0.0.1 8080 {\n }\n}\n", 2,
+                  "real_server 10.0.0.1 port 8080 in a fwmark service with NAT" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 KcDiags d = {};
