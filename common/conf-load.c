@@ -2070,9 +2070,12 @@ static void report_parser_error(LoadCtx *x, const yaml_parser_t *p, const char *
         }
         case YAML_READER_ERROR: {
                 ConfLoc l = offset_loc(x->file, data, len, p->problem_offset);
-                if (p->problem_value >= 0)
+                if (p->problem_value >= 0 && p->problem && strstr(p->problem, "UTF-8"))
                         conf_diag_add(x->diags, &l, false, "invalid input: %s (byte 0x%02x): the file must be UTF-8",
                                       strna(p->problem), (unsigned) p->problem_value);
+                else if (p->problem_value >= 0)
+                        conf_diag_add(x->diags, &l, false, "invalid input: %s (U+%04X)", strna(p->problem),
+                                      (unsigned) p->problem_value);
                 else
                         conf_diag_add(x->diags, &l, false, "invalid input: %s", strna(p->problem));
                 return;

@@ -36,6 +36,10 @@ static const ErrCase cases[] = {
           "global:\n"
           "  router_id: \"a\xff""\"\n",
           "t.yaml:2:16: error: invalid input: invalid leading UTF-8 octet (byte 0xff): the file must be UTF-8", 1 },
+        { "yaml-control-character",
+          "global:\n"
+          "  router_id: \"a\x01\"\n",
+          "t.yaml:2:16: error: invalid input: control characters are not allowed (U+0001)", 1 },
         { "yaml-deep-nesting",
           "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
           "t.yaml:1:35: error: nesting deeper than 32 levels", 1 },

@@ -630,6 +630,43 @@ static void test_enum_strings(void **state) {
         assert_null(config_find_instance(NULL, "x"));
 }
 
+/* full.yaml must spell out every key of the schema: every key the normalized
+ * dump writes (which is every key, defaults included) has to appear as a key
+ * in the fixture too. Keeps the fixture honest when the schema grows. */
+static bool text_has_key(const char *text, const char *key) {
+        size_t n = strlen(key);
+        for (const char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
+                char before = p == text ? '\n' : p[-1];
+                if (p[n] == ':' && (before == ' ' || before == '\n' || before == '{' || before == ','))
+                        return true;
+        }
+        return false;
+}
+
+static void test_full_covers_every_key(void **state) {
+        _cleanup_config_ Config *c = load_fixture("full.yaml");
+        _cleanup_free_ char *dump = dump_text(c);
+        _cleanup_free_ char *full = fixture_read("full.yaml", NULL);
+        unsigned checked = 0;
+        for (char *line = dump; line && *line;) {
+                char *nl = strchr(line, '\n');
+                const char *p = line;
+                while (*p == ' ' || *p == '-')
+                        p++;
+                size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+                if (n > 0 && p[n] == ':') {
+                        char key[64];
+                        snprintf(key, sizeof key, "%.*s", (int) n, p);
+                        if (!text_has_key(full, key))
+                                fail_msg("key '%s' (dump line: %.*s) is not set in full.yaml", key,
+                                         (int) (nl ? nl - line : (ptrdiff_t) strlen(line)), line);
+                        checked++;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        assert_true(checked > 150);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal),
@@ -645,6 +682,7 @@ int main(void) {
                 cmocka_unit_test(test_dump_quoting),
                 cmocka_unit_test(test_dump_sections),
                 cmocka_unit_test(test_enum_strings),
+                cmocka_unit_test(test_full_covers_every_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
