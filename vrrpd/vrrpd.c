@@ -582,6 +582,39 @@ static void instance_close_socket(Instance *i) {
         i->fd = safe_close(i->fd);
 }
 
+static int sysctl_iface(const char *ifname, const char *key, int value, int *ret_old) {
+        char path[128];
+        _cleanup_fclose_ FILE *f = NULL;
+
+        snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/%s", ifname, key);
+        if (ret_old) {
+                _cleanup_fclose_ FILE *r = fopen(path, "re");
+                if (!r || fscanf(r, "%d", ret_old) != 1)
+                        *ret_old = -1;
+        }
+        f = fopen(path, "we");
+        if (!f)
+                return -errno;
+        if (fprintf(f, "%d\n", value) < 0 || fflush(f) != 0)
+                return -errno;
+        return 0;
+}
+
+/* With a VMAC the VIP lives on the macvlan, but the parent would answer ARP
+ * for it too, with the real MAC (any local address, arp_ignore=0): make both
+ * answer only for addresses on themselves (arp_ignore=1). Not arp_filter: the
+ * route back to the asker goes through the parent, so the VMAC would not
+ * answer at all. */
+static void vmac_setup_arp(Instance *i) {
+        int r = 0;
+        if (i->base_arp_ignore == -2)
+                r = sysctl_iface(i->conf->interface, "arp_ignore", 1, &i->base_arp_ignore);
+        if (r >= 0)
+                r = sysctl_iface(i->ifname, "arp_ignore", 1, NULL);
+        if (r < 0)
+                log_instance(LOG_WARNING, r, i->name, "Setting arp_ignore for VMAC %s failed: %m", i->ifname);
+}
+
 static void vmac_name(const Instance *i, char ret[IFNAMSIZ]) {
         if (!isempty(i->conf->vmac_interface))
                 snprintf(ret, IFNAMSIZ, "%s", i->conf->vmac_interface);
@@ -626,6 +659,12 @@ static const char *instance_check_interface(Instance *i, char *buf, size_t len) 
                                 snprintf(buf, len, "VMAC interface %s did not appear", name);
                                 return buf;
                         }
+                        vmac_setup_arp(i);
+                } else if (!i->vmac_created && streq(li.kind, "macvlan") && li.mac[0] == 0 && li.mac[1] == 0 &&
+                           li.mac[2] == 0x5e && li.mac[5] == i->conf->virtual_router_id) {
+                        /* left by an earlier run of ours: adopt it, so it goes when we stop */
+                        i->vmac_created = true;
+                        vmac_setup_arp(i);
                 }
         } else {
                 snprintf(i->ifname, sizeof i->ifname, "%s", i->conf->interface);
@@ -914,6 +953,7 @@ static int instance_new(Manager *m, const VrrpInstanceConf *c, Instance **ret) {
         i->manager = m;
         i->conf = c;
         i->fd = -EBADF;
+        i->base_arp_ignore = -2; /* not touched yet */
         i->rx_ratelimit = (RateLimit) RATELIMIT_INIT(10 * USEC_PER_SEC, 20);
         i->name = strdup(c->name);
         if (!i->name) {
@@ -985,6 +1025,8 @@ static void instance_stop(Instance *i, const char *reason) {
         if (m->lease && i->fine_lease > 0)
                 (void) vrrp_lease_manage(m->lease, i->managed, i->n_managed, false);
         if (i->vmac_created) {
+                if (i->base_arp_ignore >= 0)
+                        (void) sysctl_iface(i->conf->interface, "arp_ignore", i->base_arp_ignore, NULL);
                 int r = vrrp_nl_link_delete(m->nl, i->ifname);
                 if (r < 0 && r != -ENODEV)
                         log_instance(LOG_WARNING, r, i->name, "Removing VMAC interface %s failed: %m", i->ifname);

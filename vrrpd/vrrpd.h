@@ -61,6 +61,7 @@ struct Instance {
         int ifindex;                      /* 0 = not present */
         uint8_t mac[6];
         bool vmac_created;
+        int base_arp_ignore;              /* parent's value before VMAC setup; -2 untouched */
         int fd;
         sd_event_source *io_source;
         union in_addr_union source;       /* advert source */
