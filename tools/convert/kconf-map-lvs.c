@@ -685,7 +685,7 @@ static void map_real_server(KcMap *m, KcNode *vsn, size_t idx, Vs *vs, uint16_t 
 static const char *const schedulers[] = { "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed",
                                           "nq", "fo", "ovf", "mh", "twos", NULL };
 
-static void map_vs_body(KcMap *m, KcNode *b, Vs *vs) {
+static void map_vs_body(KcMap *m, KcNode *b, Vs *vs, bool zero_port) {
         _cleanup_strv_free_ char **flags = calloc(1, sizeof(char *));
         _cleanup_(fields_done) Fields sorry = {};
         bool has_persist_timeout = false;
@@ -849,6 +849,12 @@ static void map_vs_body(KcMap *m, KcNode *b, Vs *vs) {
                 return map_oom(m);
         if (!fhas(&vs->f, "protocol") && fset(&vs->f, "protocol", "tcp") < 0)
                 return map_oom(m);
+        if (zero_port && !has_persist_timeout && !gran) {
+                /* keepalived: "zero port only valid for persistent services - setting" */
+                map_warn(m, b, "virtual_server without a port: persistent for 6 minutes, as keepalived makes it");
+                has_persist_timeout = true;
+                persist = 360 * USEC_PER_SEC;
+        }
         if (has_persist_timeout || gran) {
                 _cleanup_free_ char *p = NULL;
                 char buf[DURATION_MAX];
@@ -1117,7 +1123,10 @@ void map_virtual_server(KcMap *m, KcNode *b) {
         bool any_fwmark = false;
         for (size_t i = 0; i < n_targets; i++)
                 any_fwmark = any_fwmark || !targets[i].address;
-        map_vs_body(m, b, &vs);
+        bool zero_port = false;
+        for (size_t i = 0; i < n_targets; i++)
+                zero_port = zero_port || (targets[i].address && targets[i].port == 0);
+        map_vs_body(m, b, &vs, zero_port);
         if (!(vs.rs_f = open_memstream(&vs.rs, &vs.rs_len)))
                 goto oom;
         for (size_t i = 0; i < b->n_children; i++)

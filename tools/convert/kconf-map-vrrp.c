@@ -121,6 +121,9 @@ void map_vrrp_script(KcMap *m, KcNode *s) {
                 map_error(m, s, "vrrp_script '%s' has no 'script'", s->args[0]);
                 return;
         }
+        /* keepalived waits for a script as long as its interval unless told otherwise */
+        if (!fhas(&f, "timeout") && fset(&f, "timeout", "%s", fget(&f, "interval")) < 0)
+                return map_oom(m);
         _cleanup_free_ char *q = y_quoted(s->args[0]);
         if (!q)
                 return map_oom(m);

@@ -179,6 +179,7 @@ static void test_tutorial(void **state) {
         assert_int_equal(ch->interval, 2 * USEC_PER_SEC);
         assert_int_equal(ch->fall, 3);
         assert_int_equal(ch->rise, 2);
+        assert_int_equal(ch->timeout, 2 * USEC_PER_SEC); /* keepalived: a script's timeout is its interval */
 
         assert_int_equal(c->n_notify, 1);
         assert_int_equal(c->notify[0].kind, NOTIFY_INSTANCE);
@@ -235,7 +236,8 @@ static void test_defaults(void **state) {
                 "  real_server 10.2.0.1 443 {\n   TCP_CHECK {\n   }\n  }\n"
                 "  real_server 10.2.0.2 443 {\n   MISC_CHECK {\n    misc_path \"/bin/true --probe 'a b'\"\n    misc_dynamic\n   }\n  }\n"
                 "  real_server 10.2.0.3 443 {\n   DNS_CHECK {\n    type a\n    name example.org\n   }\n  }\n"
-                "}\n";
+                "}\n"
+                "virtual_server 10.1.1.2 {\n  real_server 10.2.0.9 {\n  }\n}\n";
         KcDiags d = {};
         Config *c = convert_load(in, NULL, &d, NULL);
 
@@ -273,6 +275,12 @@ static void test_defaults(void **state) {
         assert_int_equal(dns->delay_before_retry, 60 * USEC_PER_SEC);
         assert_string_equal(dns->query_type, "A");
         assert_string_equal(dns->query_name, "example.org");
+
+        /* no port: keepalived makes the service persistent (6 min) */
+        vs = &c->virtual_servers[1];
+        assert_int_equal(vs->port, 0);
+        assert_int_equal(vs->persistence_timeout, 360 * USEC_PER_SEC);
+        assert_true(diags_contain(&d, 27, "virtual_server without a port: persistent for 6 minutes"));
 
         config_free(c);
         kc_diags_free(&d);
