@@ -142,12 +142,8 @@ static void check_publish(Check *ch, const char *detail) {
 }
 
 static void probe_publish(Probe *p, const char *detail) {
-        Checker *c = p->checker;
-        /* Checks are few per probe; walk them all (sorted array, no back list
-         * to keep consistent across reloads). */
-        for (size_t i = 0; i < c->n_checks; i++)
-                if (c->checks[i]->probe == p)
-                        check_publish(c->checks[i], detail);
+        for (unsigned i = 0; i < p->n_refs; i++)
+                check_publish(p->users[i], detail);
 }
 
 void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *detail) {
@@ -260,6 +256,7 @@ static void probe_free(Probe *p) {
                 free(w);
                 w = next;
         }
+        free(p->users);
         free(p->key);
         free(p);
 }
@@ -531,6 +528,17 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                 probes[i]->n_refs = 0;
         for (size_t i = 0; i < n_checks; i++)
                 checks[i]->probe->n_refs++;
+        for (size_t i = 0; i < n_probes; i++) {
+                free(probes[i]->users);
+                probes[i]->users = calloc(probes[i]->n_refs, sizeof(Check *));
+                if (!probes[i]->users)
+                        goto oom_partial;
+                probes[i]->n_refs = 0;
+        }
+        for (size_t i = 0; i < n_checks; i++) {
+                Probe *p = checks[i]->probe;
+                p->users[p->n_refs++] = checks[i];
+        }
 
         /* A kept check moved to a different probe (its options changed): say so. */
         for (size_t i = 0; i < n_checks; i++)

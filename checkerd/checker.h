@@ -78,6 +78,7 @@ struct Probe {
         CheckTarget target;
         char target_str[ADDR_STR_MAX + 8];
         unsigned n_refs;          /* Checks using it */
+        Check **users;            /* those Checks (rebuilt on reload) */
         bool in_use;              /* mark during reload */
 
         CheckHysteresis hyst;
