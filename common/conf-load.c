@@ -1178,71 +1178,63 @@ static void load_zookeeper(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node) {
 #define T_NET (T(TCP) | T(HTTP) | T(HTTPS) | T(SMTP) | T(DNS) | T(UDP) | T(PING))
 #define T_WEB (T(HTTP) | T(HTTPS))
 
-static const struct {
-        const char *key;
-        unsigned types;
-} check_keys[] = {
-        { "type", T_ALL },
-        { "address", T_NET },
-        { "port", T_NET & ~T(PING) },
-        { "bind_address", T_NET },
-        { "bind_interface", T_NET },
-        { "fwmark", T_NET },
-        { "interval", T_ALL },
-        { "timeout", T_ALL },
-        { "connect_timeout", T_ALL }, /* keepalived's name for timeout */
-        { "retry", T_ALL },
-        { "delay_before_retry", T_ALL },
-        { "fall", T_ALL },
-        { "rise", T_ALL },
-        { "warmup", T_ALL },
-        { "initial_state", T_ALL },
-        { "on_demand", T_ALL },
-        { "weight", T_ALL },
-        { "method", T_WEB },
-        { "path", T_WEB | T(FILE) }, /* file: the file to read */
-        { "virtualhost", T_WEB },
-        { "http_version", T_WEB },
-        { "status", T_WEB },
-        { "digest", T_WEB },
-        { "regex", T_WEB },
-        { "max_body", T_WEB },
-        { "headers", T_WEB },
-        { "tls_verify", T(HTTPS) },
-        { "sni", T(HTTPS) },
-        { "ca_file", T(HTTPS) },
-        { "cert_file", T(HTTPS) },
-        { "key_file", T(HTTPS) },
-        { "helo_name", T(SMTP) },
-        { "query_name", T(DNS) },
-        { "query_type", T(DNS) },
-        { "use_tcp", T(DNS) },
-        { "expect_rcode", T(DNS) },
-        { "expect_answer", T(DNS) },
-        { "payload", T(UDP) },
-        { "expect", T(UDP) },
-        { "require_reply", T(UDP) },
-        { "command", T(EXEC) },
-        { "shell", T(EXEC) },
-        { "dynamic", T(EXEC) },
-        { "max_output", T(EXEC) },
-        { "default_weight", T(FILE) },
-        { "down_on_zero", T(FILE) },
-};
+/* key, the check types it is valid for */
+#define CHECK_KEYS(X) \
+        X("type", T_ALL) \
+        X("address", T_NET) \
+        X("port", T_NET & ~T(PING)) \
+        X("bind_address", T_NET) \
+        X("bind_interface", T_NET) \
+        X("fwmark", T_NET) \
+        X("interval", T_ALL) \
+        X("timeout", T_ALL) \
+        X("connect_timeout", T_ALL) /* keepalived's name for timeout */ \
+        X("retry", T_ALL) \
+        X("delay_before_retry", T_ALL) \
+        X("fall", T_ALL) \
+        X("rise", T_ALL) \
+        X("warmup", T_ALL) \
+        X("initial_state", T_ALL) \
+        X("on_demand", T_ALL) \
+        X("weight", T_ALL) \
+        X("method", T_WEB) \
+        X("path", T_WEB | T(FILE)) /* file: the file to read */ \
+        X("virtualhost", T_WEB) \
+        X("http_version", T_WEB) \
+        X("status", T_WEB) \
+        X("digest", T_WEB) \
+        X("regex", T_WEB) \
+        X("max_body", T_WEB) \
+        X("headers", T_WEB) \
+        X("tls_verify", T(HTTPS)) \
+        X("sni", T(HTTPS)) \
+        X("ca_file", T(HTTPS)) \
+        X("cert_file", T(HTTPS)) \
+        X("key_file", T(HTTPS)) \
+        X("helo_name", T(SMTP)) \
+        X("query_name", T(DNS)) \
+        X("query_type", T(DNS)) \
+        X("use_tcp", T(DNS)) \
+        X("expect_rcode", T(DNS)) \
+        X("expect_answer", T(DNS)) \
+        X("payload", T(UDP)) \
+        X("expect", T(UDP)) \
+        X("require_reply", T(UDP)) \
+        X("command", T(EXEC)) \
+        X("shell", T(EXEC)) \
+        X("dynamic", T(EXEC)) \
+        X("max_output", T(EXEC)) \
+        X("default_weight", T(FILE)) \
+        X("down_on_zero", T(FILE))
 
-static const char *const *check_key_names(void) {
-        static const char *names[ELEMENTSOF(check_keys) + 1];
-        if (!names[0])
-                for (size_t i = 0; i < ELEMENTSOF(check_keys); i++)
-                        names[i] = check_keys[i].key;
-        return names;
-}
+#define CHECK_KEY_NAME(k, t) k,
+#define CHECK_KEY_TYPES(k, t) t,
+static const char *const check_key_table[] = { CHECK_KEYS(CHECK_KEY_NAME) NULL };
+static const unsigned check_key_types_table[] = { CHECK_KEYS(CHECK_KEY_TYPES) };
 
 static unsigned check_key_types(const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(check_keys); i++)
-                if (streq(check_keys[i].key, key))
-                        return check_keys[i].types;
-        return 0;
+        int i = table_lookup(check_key_table, key);
+        return i >= 0 ? check_key_types_table[i] : 0;
 }
 
 static bool parse_status_item(const char *s, StatusRange *r) {
@@ -1363,7 +1355,7 @@ static void load_check(LoadCtx *x, yaml_node_t *where, yaml_node_t *node, const 
                 rec(x, &c->type, tv);
         }
 
-        MAP_FOREACH(x, node, check_key_names(), what, k, kn, v) {
+        MAP_FOREACH(x, node, check_key_table, what, k, kn, v) {
                 if (streq(k, "type"))
                         continue;
                 if (type >= 0 && !(check_key_types(k) & (1U << type))) {
