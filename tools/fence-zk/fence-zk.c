@@ -15,6 +15,7 @@
  * state, timers, sd-bus — lives on the sd-event thread. */
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -163,6 +164,25 @@ static void on_stat_done(int rc, const struct Stat *stat, const void *data) {
         post_done(data, rc);
 }
 
+static pthread_mutex_t zk_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static RateLimit zk_log_rl = RATELIMIT_INIT(10 * USEC_PER_SEC, 20);
+
+/* ZooKeeper threads: the client library's own log lines, through ours and
+ * rate limited (with an unreachable ensemble it logs every retry). */
+static void zk_log(const char *message) {
+        const char *p = strstr(message, "ZOO_");
+        int level = !p ? LOG_DEBUG : strneq(p, "ZOO_ERROR", 9) ? LOG_WARNING : strneq(p, "ZOO_WARN", 8) ? LOG_NOTICE : LOG_DEBUG;
+        bool ok;
+
+        if (log_get_max_level() < level)
+                return;
+        pthread_mutex_lock(&zk_log_lock);
+        ok = ratelimit_below(&zk_log_rl);
+        pthread_mutex_unlock(&zk_log_lock);
+        if (ok)
+                log_full(level, "zookeeper client: %.*s", (int) strcspn(p ?: message, "\n"), p ?: message);
+}
+
 /* ---- agent state (sd-event thread only) ---- */
 
 typedef struct Agent Agent;
@@ -201,7 +221,7 @@ struct Agent {
         uint64_t session_id;
         usec_t t;              /* negotiated session timeout (requested until connected) */
         usec_t last_contact;   /* L: send time of the last request the server answered */
-        sd_event_source *lease_timer, *heartbeat_timer, *reconnect_timer;
+        sd_event_source *lease_timer, *heartbeat_timer, *reconnect_timer, *stale_timer;
         char *hosts, *root;
         usec_t requested_timeout;
         char *node_data;
@@ -692,6 +712,7 @@ static void zk_close(Agent *a) {
         a->hctx = mfree(a->hctx);
         a->connected = false;
         (void) sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_OFF);
 }
 
 static void session_state_changed(Agent *a, const char *state) {
@@ -733,6 +754,26 @@ static void session_lost(Agent *a, const char *state, const char *reason) {
         schedule_reconnect(a);
 }
 
+/* Disconnected for this long: start over with a new session. The old one
+ * holds nothing we rely on (revoked at t/2 already); if the server still
+ * keeps it, its nodes expire by themselves. This also gets us out of states
+ * the client library never leaves, such as a server that lost its data and
+ * refuses our session for having seen a newer zxid. */
+static usec_t stale_after(const Agent *a) {
+        return MAX(3 * a->t, 5 * USEC_PER_SEC);
+}
+
+static int on_stale(sd_event_source *s, uint64_t usec, void *userdata) {
+        Agent *a = userdata;
+        char b[DURATION_MAX];
+        if (a->connected || !a->zh)
+                return 0;
+        log_warning("No ZooKeeper connection for %s: abandoning session 0x%" PRIx64 " and starting a new one.",
+                    format_duration(b, sizeof b, stale_after(a)), a->session_id);
+        session_lost(a, "connecting", "zookeeper-unreachable: no connection, starting a new session");
+        return 0;
+}
+
 static void on_session(Agent *a, ZkMsg *m) {
         char b[DURATION_MAX];
 
@@ -750,6 +791,7 @@ static void on_session(Agent *a, ZkMsg *m) {
                         log_info("Reconnected to ZooKeeper, session 0x%" PRIx64 " still valid.", sid);
                 a->session_id = sid;
                 session_state_changed(a, "connected");
+                (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_OFF);
                 (void) sd_event_source_set_time_relative(a->heartbeat_timer, 0);
                 (void) sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_ON);
                 for (size_t i = 0; i < a->n_insts; i++) {
@@ -775,6 +817,10 @@ static void on_session(Agent *a, ZkMsg *m) {
                             zk_state_name(m->state),
                             format_duration(b, sizeof b, lease_end(a) > now_usec(CLOCK_MONOTONIC) ?
                                                              lease_end(a) - now_usec(CLOCK_MONOTONIC) : 0));
+        if (a->connected || sd_event_source_get_enabled(a->stale_timer, NULL) == 0) {
+                (void) sd_event_source_set_time_relative(a->stale_timer, stale_after(a));
+                (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_ONESHOT);
+        }
         a->connected = false;
         (void) sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_OFF);
         session_state_changed(a, zk_state_name(m->state));
@@ -830,7 +876,8 @@ static int zk_connect(Agent *a) {
         a->session_id = 0;
         a->t = a->requested_timeout;
         errno = 0;
-        a->zh = zookeeper_init(a->hosts, zk_watcher, (int) (a->requested_timeout / USEC_PER_MSEC), NULL, a->hctx, 0);
+        a->zh = zookeeper_init2(a->hosts, zk_watcher, (int) (a->requested_timeout / USEC_PER_MSEC), NULL, a->hctx, 0,
+                                zk_log);
         if (!a->zh) {
                 int r = errno > 0 ? -errno : -EIO;
                 a->hctx = mfree(a->hctx);
@@ -839,6 +886,8 @@ static int zk_connect(Agent *a) {
                 return r;
         }
         session_state_changed(a, "connecting");
+        (void) sd_event_source_set_time_relative(a->stale_timer, stale_after(a));
+        (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_ONESHOT);
         log_info("Connecting to ZooKeeper %s (root %s, session timeout %s requested).", a->hosts, a->root,
                  format_duration((char[DURATION_MAX]) {}, DURATION_MAX, a->requested_timeout));
         return 0;
@@ -1100,6 +1149,10 @@ static int agent_start(Daemon *d) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(a->reconnect_timer, SD_EVENT_OFF);
+        r = sd_event_add_time(d->event, &a->stale_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, on_stale, a);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_OFF);
 
         r = sd_bus_add_object_vtable(d->bus, NULL, AGENT_PATH, AGENT_INTERFACE, agent_vtable, a);
         if (r < 0)
@@ -1178,6 +1231,7 @@ static void agent_free(Daemon *d) {
         a->lease_timer = sd_event_source_disable_unref(a->lease_timer);
         a->heartbeat_timer = sd_event_source_disable_unref(a->heartbeat_timer);
         a->reconnect_timer = sd_event_source_disable_unref(a->reconnect_timer);
+        a->stale_timer = sd_event_source_disable_unref(a->stale_timer);
         mailbox_done(&a->mb, zkmsg_free_item);
         free(a->hosts);
         free(a->root);

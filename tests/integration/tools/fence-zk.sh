@@ -193,9 +193,45 @@ echo "$out" | grep -q '^bs true' || fail "Fence after the ZooKeeper restart: $ou
 assert_eq "$(held $W VI_1)" "b true" "Held after re-Fence"
 log "5. ZooKeeper restarted: $W reconnected, Fence ok again"
 
-# graceful stop: Revoked first (vrrpd must leave MASTER before the nodes go)
+# ---- 6. ZooKeeper restarted without its data: the session is gone ------------
+# The server refuses the old session (the client has seen a newer zxid) and
+# the client library retries forever: the agent must give the session up
+# after max(3t, 5s) without a connection, start a new one, and hold the
+# lock again only after a new Fence (never carry the old claim over).
+node_before=$($BUSCTL get-property org.vigil.FenceZk$W /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Node)
+: > "$TEST_TMP/revoked.mon"
+kill -9 "$ZK_PID"
+wait "$ZK_PID" 2>/dev/null
+rm -rf "$TEST_TMP/zk/data"/*
+zk_start
+wait_for 20 grep -Eq "session 0x[0-9a-f]* expired|abandoning session" "$TEST_TMP/fence$W.log" \
+    || fail "$W kept waiting for its old session"
+wait_for 20 session_is $W connected || fail "$W did not start a new session: $(tail -5 "$TEST_TMP/fence$W.log")"
+assert_eq "$(held $W VI_1)" "b false" "Held after the session expired"
+out=$(fence $W VI_1)
+echo "$out" | grep -q '^bs true' || fail "Fence with the new session: $out"
+node_after=$($BUSCTL get-property org.vigil.FenceZk$W /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Node)
+[ "$node_before" != "$node_after" ] || fail "the lock node did not change with the new session: $node_after"
+log "6. ZooKeeper lost its data: $(grep -Eo "session 0x[0-9a-f]* expired|abandoning session" "$TEST_TMP/fence$W.log" | head -1), new session, Fence ok with a new node ($node_after)"
+
+# ---- 7. the agent itself stalls past the session timeout: expiry -------------
+# (A hung agent cannot signal: vrrpd must also treat the agent's bus name
+# vanishing as Revoked, and systemd's watchdog kills a hung agent; see README.)
 : > "$TEST_TMP/revoked.mon"
 eval "wpid=\$fence${W}_PID"
+kill -STOP "$wpid"
+sleep $(( T_MS / 1000 + 2 ))
+kill -CONT "$wpid"
+wait_for 10 grep -q "session 0x[0-9a-f]* expired" "$TEST_TMP/fence$W.log" || fail "$W did not see its session expire"
+wait_for 5 grep -q "VI_1" "$TEST_TMP/revoked.mon" || fail "no Revoked after the stall"
+wait_for 10 session_is $W connected || fail "$W did not start a new session after expiry"
+assert_eq "$(held $W VI_1)" "b false" "Held after expiry"
+out=$(fence $W VI_1)
+echo "$out" | grep -q '^bs true' || fail "Fence after expiry: $out"
+log "7. agent stalled $(( T_MS / 1000 + 2 ))s: session expired, revoked, new session, Fence ok"
+
+# graceful stop: Revoked first (vrrpd must leave MASTER before the nodes go)
+: > "$TEST_TMP/revoked.mon"
 kill -TERM "$wpid"
 wait_for 5 grep -q "fence-agent-stopping" "$TEST_TMP/revoked.mon" || fail "no Revoked on graceful stop"
 log "PASS"
