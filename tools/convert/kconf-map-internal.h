@@ -47,6 +47,8 @@ typedef struct KcMap {
         KcDiags *diags;
         const KcMapOptions *opts;
         bool oom;
+        size_t split_moves;      /* work spent splitting lines into statements (bounded) */
+        bool split_refused;
 
         /* global_defs that act as defaults elsewhere */
         int vrrp_version;        /* 0 = keepalived's default, 2 */

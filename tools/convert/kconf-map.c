@@ -94,7 +94,17 @@ bool map_args(KcMap *m, KcNode *block, size_t i, size_t min, size_t max) {
         }
         if (n->n_args <= max)
                 return true;
-        /* Extra words: a statement of their own, read next. */
+        /* Extra words: a statement of their own, read next. Inserting shifts
+         * the rest of the block; bound the total so a hostile file (10^6
+         * one-line statements in one block) ends with an error, not in hours. */
+        m->split_moves += block->n_children - i;
+        if (m->split_moves > 64u * 1024 * 1024) {
+                if (!m->split_refused)
+                        map_error(m, n, "too many statements sharing lines in a very large block: put '%s' on a "
+                                        "line of its own (and the following ones too)", n->args[max]);
+                m->split_refused = true;
+                return false;
+        }
         KcNode *rest = kc_node_new(n->args[max], n->file, n->line);
         if (!rest) {
                 map_oom(m);

@@ -139,6 +139,12 @@ log "$((size / 1024 / 1024)) MB converted with ${cpu_ms} ms of CPU, $(grep -c ' 
 [ "$(grep -c '      - address:' "$TEST_TMP/big.yaml")" = 65025 ] || fail "10 MB config: real servers missing"
 [ "$cpu_ms" -le 20000 ] || fail "10 MB config took ${cpu_ms} ms of CPU"
 
+log "a huge block of lines holding two statements each: bounded work, a clear error"
+awk 'BEGIN { print "virtual_server 10.0.0.1 80 {"; for (i = 0; i < 300000; i++) print "  delay_loop 1 quorum 2"; print "}" }' \
+    >"$TEST_TMP/split.conf"
+convert "$TEST_TMP/split.conf"
+expect_error "error: too many statements sharing lines in a very large block"
+
 log "oversized input is refused with a clear error"
 truncate -s 70M "$TEST_TMP/huge.conf"
 convert "$TEST_TMP/huge.conf"
