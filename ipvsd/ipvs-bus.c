@@ -417,11 +417,13 @@ static int method_set_weight(sd_bus_message *msg, void *userdata, sd_bus_error *
         log_service(LOG_NOTICE, 0, service, "Weight of %s set to %d by request%s.", dest, weight,
                     weight < 0 ? " (back to the configured weight)" : "");
         /* from the cache: one op, no dump (the periodic reconcile re-reads) */
-        r = manager_reconcile(m, false);
+        r = manager_reconcile_one(m, false, &k);
         if (r < 0)
                 return sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "SetWeight: %s", strerror(-r));
-        if (m->errors && m->errors[0])
-                return sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "SetWeight: %s", m->errors[0]);
+        if (r > 0) {
+                size_t n = strv_length(m->errors);
+                return sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "SetWeight: %s", n > 0 ? m->errors[n - 1] : "the kernel refused the change");
+        }
         return sd_bus_reply_method_return(msg, NULL);
 }
 

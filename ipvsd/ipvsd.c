@@ -118,6 +118,10 @@ static void sync_fullnat(Manager *m) {
 }
 
 int manager_reconcile(Manager *m, bool dump) {
+        return manager_reconcile_one(m, dump, NULL);
+}
+
+int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
         const Config *c = m->daemon->config;
         IpvsOps ops = {};
         _cleanup_ipvs_table_ IpvsTable old = {};
@@ -139,8 +143,19 @@ int manager_reconcile(Manager *m, bool dump) {
         r = ipvs_diff(&m->desired, &m->kernel, &p, &ops);
         if (r < 0)
                 return log_oom();
+        if (only) {
+                /* a targeted change (SetWeight) touches its own service only;
+                 * other pending differences wait for the next full reconcile */
+                size_t k = 0;
+                for (size_t i = 0; i < ops.n; i++)
+                        if (ipvs_service_key_compare(&ops.ops[i].service->key, only) == 0)
+                                ops.ops[k++] = ops.ops[i];
+                ops.n = k;
+        }
 
-        errors_clear(m);
+        if (!only)
+                errors_clear(m); /* a full pass replaces the list; a targeted one adds to it */
+        failed = 0;
         if (ops.n > 0) {
                 errors = calloc(ops.n, sizeof(int));
                 if (!errors) {
@@ -158,19 +173,19 @@ int manager_reconcile(Manager *m, bool dump) {
                         ipvs_ops_done(&ops);
                         return log_error_errno(failed, "IPVS netlink socket failed: %m");
                 }
+                /* ops of one service are contiguous, its add first: the dests of a
+                 * service whose add failed fail with ESRCH as a consequence */
+                const IpvsService *failed_add = NULL;
                 for (size_t i = 0; i < ops.n; i++) {
                         const IpvsOp *op = &ops.ops[i];
                         char key[IPVS_KEY_STR_MAX], msg[512];
+                        if (op->type == IPVS_OP_ADD_SERVICE)
+                                failed_add = errors[i] != 0 ? op->service : NULL;
                         if (errors[i] == 0)
                                 continue;
-                        /* dests of a service whose add failed: one error says it all */
-                        if (op->dest && errors[i] == -ESRCH) {
-                                bool cascade = false;
-                                for (size_t j = 0; j < i && !cascade; j++)
-                                        cascade = ops.ops[j].type == IPVS_OP_ADD_SERVICE && errors[j] != 0 &&
-                                                  ops.ops[j].service == op->service;
-                                if (cascade)
-                                        continue;
+                        if (op->dest && errors[i] == -ESRCH && op->service == failed_add) {
+                                errors[i] = -ECANCELED; /* one error says it all, and it is no sign of drift */
+                                continue;
                         }
                         (void) ipvs_service_key_format(&op->service->key, key, sizeof key);
                         const char *kp = key;
@@ -196,8 +211,11 @@ int manager_reconcile(Manager *m, bool dump) {
                         old = m->kernel;
                         m->kernel = next;
                 }
-                if (failed > 0)
-                        m->kernel_stale = true; /* someone else may have changed it: re-read next time */
+                /* "exists" / "no such ..." mean the kernel changed behind our back: re-read it
+                 * next time. Other refusals (a missing scheduler) say nothing about the cache. */
+                for (size_t i = 0; i < ops.n; i++)
+                        if (errors[i] == -EEXIST || errors[i] == -ESRCH || (errors[i] == -ENOENT && ops.ops[i].dest))
+                                m->kernel_stale = true;
                 m->ops_applied += ops.n - (size_t) failed;
                 m->ops_failed += (size_t) failed;
                 ipvs_bus_emit_changes(m, ops.ops, ops.n, errors);
@@ -216,7 +234,7 @@ int manager_reconcile(Manager *m, bool dump) {
 
         sync_fullnat(m);
         (void) sd_bus_emit_properties_changed(m->daemon->bus, IPVS_MANAGER_PATH, IPVS_MANAGER_IFACE, "LastErrors", NULL);
-        return 0;
+        return failed;
 }
 
 /* ---- timeouts and the sync daemon ---- */

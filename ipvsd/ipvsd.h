@@ -48,9 +48,11 @@ typedef struct Manager {
 /* ipvsd.c */
 /* Dump the kernel (dump=true) or use the cache, diff against desired, apply,
  * record ownership, update the FULL-NAT table. Errors on single objects are
- * logged and kept in m->errors; the return value is <0 only when nothing
- * could be done (socket gone). */
+ * logged and kept in m->errors; returns how many ops failed, or <0 only
+ * when nothing could be done (socket gone). */
 int manager_reconcile(Manager *m, bool dump);
+/* The same restricted to one service's ops (only == NULL: all). */
+int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only);
 /* Rebuild the desired table from config + health; diags filled on IPVS-specific errors. */
 int manager_build_desired(Manager *m, const Config *c, IpvsTable *ret, ConfDiags *diags);
 
