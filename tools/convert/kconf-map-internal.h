@@ -39,6 +39,23 @@ void femit(FILE *out, const Fields *f, unsigned indent, bool dash, const char *c
 /* {k: v, ...} in the given order, for nested small mappings. NULL on OOM. */
 char *fflow(const Fields *f, const char *const *order);
 
+/* A growable string: appending stays linear for 10^5 entries. */
+typedef struct Str {
+        char *s;
+        size_t len, cap;
+} Str;
+int str_appendf(Str *b, const char *fmt, ...) _printf_(2, 3);
+void str_done(Str *b);
+
+/* A set of strings (open addressing), for duplicate detection in big lists. */
+typedef struct StrSet {
+        char **slots;
+        size_t n, cap;
+} StrSet;
+/* 1 = added, 0 = was there already, -ENOMEM */
+int strset_add(StrSet *s, const char *key);
+void strset_done(StrSet *s);
+
 typedef struct GarpDefaults {
         Fields f; /* keys of the garp: mapping */
 } GarpDefaults;
@@ -78,7 +95,8 @@ typedef struct KcMap {
 
         /* warnings repeated in the YAML header, and documented no-ops */
         char **notes;
-        size_t n_notes;
+        size_t n_notes, cap_notes;
+        size_t n_group_targets;  /* services made from virtual_server_groups (bounded) */
         size_t n_instances, n_sync_groups, n_checks, n_vs, n_notify;
 } KcMap;
 
@@ -110,7 +128,9 @@ bool map_port(KcMap *m, const KcNode *n, const char *s, uint16_t *ret);
  * shell syntax). */
 char **map_command(KcMap *m, const KcNode *n, const char *s, bool *shell);
 
+/* list sorted with map_sort_blocks(): the last definition of name, or NULL */
 KcNode *map_find_block(KcNode **list, size_t n, const char *name);
+void map_sort_blocks(KcNode **list, size_t n);
 void map_printf(KcMap *m, FILE *f, const char *fmt, ...) _printf_(3, 4);
 
 /* ---- the sections ---- */

@@ -901,10 +901,13 @@ typedef struct Target {
 } Target;
 
 static int push_target(Target **t, size_t *n, const char *addr, uint16_t port, uint32_t fwmark, const char *family) {
-        Target *nt = realloc(*t, (*n + 1) * sizeof *nt);
-        if (!nt)
-                return -ENOMEM;
-        *t = nt;
+        Target *nt = *t;
+        if ((*n & (*n - 1)) == 0) { /* 0, 1, 2, 4, 8...: grow geometrically */
+                nt = realloc(*t, (*n ? *n * 2 : 1) * sizeof *nt);
+                if (!nt)
+                        return -ENOMEM;
+                *t = nt;
+        }
         nt[*n] = (Target) { .port = port, .fwmark = fwmark, .family = family };
         if (addr && !(nt[*n].address = strdup(addr)))
                 return -ENOMEM;
@@ -990,13 +993,23 @@ static bool expand_range(KcMap *m, const KcNode *n, const char *spec, uint16_t p
         return true;
 }
 
+#define MAX_GROUP_SERVICES 65536 /* services made from groups, over the whole configuration */
+
 static bool group_targets(KcMap *m, KcNode *vsn, const char *name, Target **t, size_t *nt) {
         KcNode *g = NULL;
-        for (size_t i = 0; i < m->n_vs_groups; i++)
-                if (streq(m->vs_groups[i]->args[0], name)) {
-                        g = m->vs_groups[i];
-                        m->vs_group_used[i] = true;
-                }
+        /* vs_groups is sorted by name (map_sort_blocks): the equal range, the last one wins */
+        size_t lo = 0, hi = m->n_vs_groups;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(m->vs_groups[mid]->args[0], name) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (size_t i = lo; i < m->n_vs_groups && streq(m->vs_groups[i]->args[0], name); i++) {
+                g = m->vs_groups[i];
+                m->vs_group_used[i] = true;
+        }
         if (!g) {
                 map_error(m, vsn, "virtual_server group %s: no virtual_server_group of that name", name);
                 return false;
@@ -1025,9 +1038,20 @@ static bool group_targets(KcMap *m, KcNode *vsn, const char *name, Target **t, s
                         continue;
                 }
                 expand_range(m, n, n->keyword, port, t, nt);
+                if (m->n_group_targets + *nt > MAX_GROUP_SERVICES) {
+                        map_error(m, vsn, "virtual_server group %s: the groups expand to more than %u services",
+                                  name, MAX_GROUP_SERVICES);
+                        return false;
+                }
         }
         if (*nt == 0) {
                 map_error(m, vsn, "virtual_server group %s: the group has no usable entries", name);
+                return false;
+        }
+        m->n_group_targets += *nt;
+        if (m->n_group_targets > MAX_GROUP_SERVICES) {
+                map_error(m, vsn, "virtual_server group %s: the groups expand to more than %u services", name,
+                          MAX_GROUP_SERVICES);
                 return false;
         }
         return true;

@@ -150,18 +150,19 @@ static int64_t script_weight(KcMap *m, KcNode *script) {
 /* ---- vrrp_instance ---- */
 
 typedef struct Instance {
-        char **seen_vips; /* normalized addresses, to find duplicates */
+        StrSet seen_vips; /* normalized addresses, to find duplicates */
         Fields f;
         Fields garp;
-        char *vips, *evips; /* "\n"-led block lists */
+        Str vips, evips; /* "\n"-led block lists */
         size_t n_vips, n_evips;
         int vip_family;
-        char *track_if, *track_chk; /* flow list bodies */
+        Str track_if, track_chk; /* flow list bodies */
         Fields auth;
         bool auth_ah;
         const KcNode *auth_node;
         char *ucast_src;
         char **peers;
+        size_t n_peers;
         const KcNode *ucast_node;
         bool has_advert;
         usec_t advert;
@@ -175,38 +176,21 @@ typedef struct Instance {
 } Instance;
 
 static void instance_done(Instance *in) {
-        strv_free(in->seen_vips);
+        strset_done(&in->seen_vips);
         fields_done(&in->f);
         fields_done(&in->garp);
         fields_done(&in->auth);
-        free(in->vips);
-        free(in->evips);
-        free(in->track_if);
-        free(in->track_chk);
+        str_done(&in->vips);
+        str_done(&in->evips);
+        str_done(&in->track_if);
+        str_done(&in->track_chk);
         free(in->ucast_src);
         strv_free(in->peers);
         fields_done(&in->notify.f);
 }
 
-static int append(char **s, const char *fmt, ...) _printf_(2, 3);
-static int append(char **s, const char *fmt, ...) {
-        _cleanup_free_ char *add = NULL;
-        va_list ap;
-        va_start(ap, fmt);
-        int r = vasprintf(&add, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        char *n = NULL;
-        if (asprintf(&n, "%s%s", strempty(*s), add) < 0)
-                return -ENOMEM;
-        free(*s);
-        *s = n;
-        return 0;
-}
-
 /* ADDR[/LEN] [brd X] [dev D] [scope S] [label L] [...] */
-static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family, char ***seen) {
+static void map_vip(KcMap *m, KcNode *n, Str *list, size_t *count, int *family, StrSet *seen) {
         static const char *const order[] = { "address", "device", "label", "scope", "broadcast", NULL };
         _cleanup_(fields_done) Fields f = {};
         char norm[ADDR_STR_MAX];
@@ -218,20 +202,13 @@ static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family
         if (parse_address_prefix(n->keyword, &pfx) < 0)
                 return;
         format_address(norm, sizeof norm, pfx.family, &pfx.addr);
-        STRV_FOREACH(s, *seen)
-                if (streq(*s, norm)) {
-                        map_warn(m, n, "virtual address %s is listed twice in this instance: this entry is ignored",
-                                 norm);
-                        return;
-                }
-        size_t ns = strv_length(*seen);
-        char **sv = realloc(*seen, (ns + 2) * sizeof *sv);
-        if (!sv)
+        int r = strset_add(seen, norm);
+        if (r < 0)
                 return map_oom(m);
-        *seen = sv;
-        if (!(sv[ns] = strdup(norm)))
-                return map_oom(m);
-        sv[ns + 1] = NULL;
+        if (r == 0) {
+                map_warn(m, n, "virtual address %s is listed twice in this instance: this entry is ignored", norm);
+                return;
+        }
         if (*family == AF_UNSPEC)
                 *family = fam;
         if (fset_str(&f, "address", n->keyword) < 0)
@@ -277,12 +254,12 @@ static void map_vip(KcMap *m, KcNode *n, char **list, size_t *count, int *family
                 }
         }
         _cleanup_free_ char *flow = fflow(&f, order);
-        if (!flow || append(list, "\n        - %s", flow) < 0)
+        if (!flow || str_appendf(list, "\n        - %s", flow) < 0)
                 return map_oom(m);
         (*count)++;
 }
 
-static void map_vip_block(KcMap *m, KcNode *b, char **list, size_t *count, int *family, char ***seen) {
+static void map_vip_block(KcMap *m, KcNode *b, Str *list, size_t *count, int *family, StrSet *seen) {
         if (!b->block) {
                 map_error(m, b, "'%s' needs a { } block of addresses", b->keyword);
                 return;
@@ -329,9 +306,9 @@ static void map_track_interface(KcMap *m, KcNode *b, Instance *in) {
                 if (!parse_weight_opts(m, n, &w, &has))
                         continue;
                 _cleanup_free_ char *q = y_quoted(n->keyword);
-                if (!q || append(&in->track_if, "%s{name: %s", in->track_if ? ", " : "", q) < 0 ||
-                    (has && w != 0 && append(&in->track_if, ", weight: %lld", (long long) w) < 0) ||
-                    append(&in->track_if, "}") < 0)
+                if (!q || str_appendf(&in->track_if, "%s{name: %s", in->track_if.len ? ", " : "", q) < 0 ||
+                    (has && w != 0 && str_appendf(&in->track_if, ", weight: %lld", (long long) w) < 0) ||
+                    str_appendf(&in->track_if, "}") < 0)
                         return map_oom(m);
         }
 }
@@ -352,9 +329,9 @@ static void map_track_script(KcMap *m, KcNode *b, Instance *in) {
                 if (!has)
                         w = script_weight(m, script);
                 _cleanup_free_ char *q = y_quoted(n->keyword);
-                if (!q || append(&in->track_chk, "%s{name: %s", in->track_chk ? ", " : "", q) < 0 ||
-                    (w != 0 && append(&in->track_chk, ", weight: %lld", (long long) w) < 0) ||
-                    append(&in->track_chk, "}") < 0)
+                if (!q || str_appendf(&in->track_chk, "%s{name: %s", in->track_chk.len ? ", " : "", q) < 0 ||
+                    (w != 0 && str_appendf(&in->track_chk, ", weight: %lld", (long long) w) < 0) ||
+                    str_appendf(&in->track_chk, "}") < 0)
                         return map_oom(m);
         }
 }
@@ -399,14 +376,17 @@ static void map_unicast_peer(KcMap *m, KcNode *b, Instance *in) {
                         continue;
                 if (n->n_args > 0)
                         map_warn(m, n, "unicast_peer %s: TTL checks (%s) not supported, ignored", n->keyword, n->args[0]);
-                size_t k = strv_length(in->peers);
-                char **p = realloc(in->peers, (k + 2) * sizeof *p);
-                if (!p)
+                size_t k = in->n_peers;
+                if ((k & (k + 1)) == 0 || k == 0) { /* grow at 0, 1, 3, 7, ... entries: geometric */
+                        char **p = realloc(in->peers, (2 * k + 2) * sizeof *p);
+                        if (!p)
+                                return map_oom(m);
+                        in->peers = p;
+                }
+                if (!(in->peers[k] = strdup(n->keyword)))
                         return map_oom(m);
-                in->peers = p;
-                if (!(p[k] = strdup(n->keyword)))
-                        return map_oom(m);
-                p[k + 1] = NULL;
+                in->peers[k + 1] = NULL;
+                in->n_peers++;
         }
 }
 
@@ -657,15 +637,15 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
         } else if (in.ucast_src)
                 map_warn(m, in.ucast_node, "unicast_src_ip without unicast_peer: keepalived uses multicast then, "
                                            "so does the converted configuration");
-        if (in.vips && fset(&in.f, "virtual_addresses", "%s", in.vips) < 0)
+        if (in.vips.len && fset(&in.f, "virtual_addresses", "%s", in.vips.s) < 0)
                 return map_oom(m);
-        if (in.evips && fset(&in.f, "excluded_addresses", "%s", in.evips) < 0)
+        if (in.evips.len && fset(&in.f, "excluded_addresses", "%s", in.evips.s) < 0)
                 return map_oom(m);
-        if (in.track_if || in.track_chk) {
-                _cleanup_free_ char *t = NULL;
-                if ((in.track_if && append(&t, "\n        interfaces: [%s]", in.track_if) < 0) ||
-                    (in.track_chk && append(&t, "\n        checks: [%s]", in.track_chk) < 0) ||
-                    fset(&in.f, "track", "%s", t) < 0)
+        if (in.track_if.len || in.track_chk.len) {
+                _cleanup_(str_done) Str t = {};
+                if ((in.track_if.len && str_appendf(&t, "\n        interfaces: [%s]", in.track_if.s) < 0) ||
+                    (in.track_chk.len && str_appendf(&t, "\n        checks: [%s]", in.track_chk.s) < 0) ||
+                    fset(&in.f, "track", "%s", t.s) < 0)
                         return map_oom(m);
         }
         /* global vrrp_garp_* are the defaults of every instance */
@@ -693,6 +673,7 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
 void map_vrrp_sync_group(KcMap *m, KcNode *b) {
         _cleanup_strv_free_ char **members = calloc(1, sizeof(char *));
         _cleanup_free_ char *q = NULL, *list = NULL;
+        size_t n_members = 0, cap_members = 1;
         NotifySet ns = {};
         const char *name = b->args[0];
 
@@ -711,14 +692,16 @@ void map_vrrp_sync_group(KcMap *m, KcNode *b) {
                                 KcNode *c = n->children[j];
                                 for (size_t a = 0; a <= c->n_args; a++) {
                                         const char *w = a == 0 ? c->keyword : c->args[a - 1];
-                                        size_t len = strv_length(members);
-                                        char **mm = realloc(members, (len + 2) * sizeof *mm);
-                                        if (!mm)
+                                        if (n_members + 2 > cap_members) {
+                                                cap_members = MAX(8u, cap_members * 2);
+                                                char **mm = realloc(members, cap_members * sizeof *mm);
+                                                if (!mm)
+                                                        goto oom;
+                                                members = mm;
+                                        }
+                                        if (!(members[n_members] = strdup(w)))
                                                 goto oom;
-                                        members = mm;
-                                        if (!(members[len] = strdup(w)))
-                                                goto oom;
-                                        members[len + 1] = NULL;
+                                        members[++n_members] = NULL;
                                 }
                         }
                 } else if (streq(k, "notify_master") || streq(k, "notify_backup") || streq(k, "notify_fault") ||

@@ -29,12 +29,16 @@ static void add_note(KcMap *m, const KcNode *n, const char *msg) {
         char *s = NULL;
         if (asprintf(&s, "%s:%u: %s", n && n->file ? n->file : "?", n ? n->line : 0, msg) < 0)
                 return map_oom(m);
-        char **v = realloc(m->notes, (m->n_notes + 1) * sizeof *v);
-        if (!v) {
-                free(s);
-                return map_oom(m);
+        if (m->n_notes == m->cap_notes) {
+                size_t cap = m->cap_notes ? m->cap_notes * 2 : 16;
+                char **v = realloc(m->notes, cap * sizeof *v);
+                if (!v) {
+                        free(s);
+                        return map_oom(m);
+                }
+                m->notes = v;
+                m->cap_notes = cap;
         }
-        m->notes = v;
         m->notes[m->n_notes++] = s;
 }
 
@@ -228,12 +232,120 @@ char **map_command(KcMap *m, const KcNode *n, const char *s, bool *shell) {
         return argv;
 }
 
+/* Blocks are sorted by name, equal names in file order (their line order in
+ * the list is kept by a stable merge: qsort is not stable, so compare the
+ * original positions, which the caller's list order gives). */
+typedef struct BlockRef {
+        KcNode *node;
+        size_t index;
+} BlockRef;
+
+static int block_ref_cmp(const void *a, const void *b) {
+        const BlockRef *x = a, *y = b;
+        int r = strcmp(x->node->args[0], y->node->args[0]);
+        return r != 0 ? r : x->index < y->index ? -1 : x->index > y->index;
+}
+
+void map_sort_blocks(KcNode **list, size_t n) {
+        BlockRef *refs = calloc(n ? n : 1, sizeof *refs);
+        if (!refs)
+                return; /* unsorted: lookups then fall back to a scan */
+        for (size_t i = 0; i < n; i++)
+                refs[i] = (BlockRef) { .node = list[i], .index = i };
+        qsort(refs, n, sizeof *refs, block_ref_cmp);
+        for (size_t i = 0; i < n; i++)
+                list[i] = refs[i].node;
+        free(refs);
+}
+
 KcNode *map_find_block(KcNode **list, size_t n, const char *name) {
+        /* binary search for the last entry with this name: the last definition wins */
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(list[mid]->args[0], name) <= 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo > 0 && streq(list[lo - 1]->args[0], name))
+                return list[lo - 1];
+        /* not sorted (allocation failure while sorting): scan */
         KcNode *found = NULL;
         for (size_t i = 0; i < n; i++)
-                if (list[i]->n_args > 0 && streq(list[i]->args[0], name))
-                        found = list[i]; /* the last definition wins */
+                if (streq(list[i]->args[0], name))
+                        found = list[i];
         return found;
+}
+
+int str_appendf(Str *b, const char *fmt, ...) {
+        va_list ap;
+        for (;;) {
+                size_t room = b->cap - b->len;
+                va_start(ap, fmt);
+                int r = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+                va_end(ap);
+                if (r < 0)
+                        return -ENOMEM;
+                if ((size_t) r < room) {
+                        b->len += (size_t) r;
+                        return 0;
+                }
+                size_t cap = MAX(b->cap * 2, b->len + (size_t) r + 64);
+                char *n = realloc(b->s, cap);
+                if (!n)
+                        return -ENOMEM;
+                b->s = n;
+                b->cap = cap;
+        }
+}
+
+void str_done(Str *b) {
+        free(b->s);
+        *b = (Str) {};
+}
+
+static uint64_t fnv1a(const char *s) {
+        uint64_t h = 1469598103934665603ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return h;
+}
+
+int strset_add(StrSet *set, const char *key) {
+        if ((set->n + 1) * 2 > set->cap) {
+                size_t cap = set->cap ? set->cap * 2 : 64;
+                char **slots = calloc(cap, sizeof *slots);
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < set->cap; i++)
+                        if (set->slots[i]) {
+                                size_t j = fnv1a(set->slots[i]) & (cap - 1);
+                                while (slots[j])
+                                        j = (j + 1) & (cap - 1);
+                                slots[j] = set->slots[i];
+                        }
+                free(set->slots);
+                set->slots = slots;
+                set->cap = cap;
+        }
+        size_t j = fnv1a(key) & (set->cap - 1);
+        while (set->slots[j]) {
+                if (streq(set->slots[j], key))
+                        return 0;
+                j = (j + 1) & (set->cap - 1);
+        }
+        if (!(set->slots[j] = strdup(key)))
+                return -ENOMEM;
+        set->n++;
+        return 1;
+}
+
+void strset_done(StrSet *set) {
+        for (size_t i = 0; i < set->cap; i++)
+                free(set->slots[i]);
+        free(set->slots);
+        *set = (StrSet) {};
 }
 
 /* ---- fields ---- */
@@ -622,6 +734,9 @@ int kc_map(KcTree *t, const KcMapOptions *o, KcDiags *diags, char **ret) {
                                 map_oom(&m);
                 }
         }
+        map_sort_blocks(m.scripts, m.n_scripts);
+        map_sort_blocks(m.track_files, m.n_track_files);
+        map_sort_blocks(m.vs_groups, m.n_vs_groups);
         check_unique_names(&m, root, "vrrp_instance");
         check_unique_names(&m, root, "vrrp_script");
         check_unique_names(&m, root, "vrrp_sync_group");

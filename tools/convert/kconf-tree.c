@@ -104,12 +104,16 @@ int kc_node_add_arg(KcNode *n, const char *arg) {
         char *s = strdup(arg);
         if (!s)
                 return -ENOMEM;
-        char **a = realloc(n->args, (n->n_args + 2) * sizeof *a);
-        if (!a) {
-                free(s);
-                return -ENOMEM;
+        /* n_args + 1 slots are there (NULL-terminated); double when that is a power of two,
+         * so a line of 10^6 words stays linear */
+        if (((n->n_args + 1) & n->n_args) == 0) {
+                char **a = realloc(n->args, 2 * (n->n_args + 1) * sizeof *a);
+                if (!a) {
+                        free(s);
+                        return -ENOMEM;
+                }
+                n->args = a;
         }
-        n->args = a;
         n->args[n->n_args++] = s;
         n->args[n->n_args] = NULL;
         return 0;
