@@ -112,10 +112,15 @@ lab_bus() {
   <type>system</type>
   <listen>unix:path=$sock</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/></policy>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
 </busconfig>
 XML
-    dbus-daemon --config-file="$conf" --nofork >/dev/null 2>&1 &
+    dbus-daemon --config-file="$conf" --nofork >"$LAB_TMP/bus-$1.log" 2>&1 &
     lab_on_exit "kill $!"
     local i
     for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
@@ -127,7 +132,7 @@ lab_daemon() {
     local host=$1 bus=$2 logname=$3 bin=$4; shift 4
     local busvar="BUS_${bus//-/_}"
     ip netns exec "lab-$host" env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" VIGIL_STATE_DIR="$LAB_TMP/state-$host" \
-        "$bin" --log-target=console "$@" >"$LAB_TMP/$logname.log" 2>&1 &
+        "$bin" --log-target=console "$@" >>"$LAB_TMP/$logname.log" 2>&1 &
     local pid=$!
     eval "PID_${logname//-/_}=$pid"
     lab_on_exit "kill $pid"
