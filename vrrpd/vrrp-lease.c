@@ -21,6 +21,11 @@ static const char setup_script[] =
         "add set inet " VRRP_NFT_TABLE " vips6 { type ipv6_addr; }\n"
         "add set inet " VRRP_NFT_TABLE " alive4 { type ipv4_addr; flags timeout; }\n"
         "add set inet " VRRP_NFT_TABLE " alive6 { type ipv6_addr; flags timeout; }\n"
+        /* accept mode off (RFC 5798 §6.1, with vrrp_strict): VIPs that take no traffic */
+        "add set inet " VRRP_NFT_TABLE " noaccept4 { type ipv4_addr; }\n"
+        "add set inet " VRRP_NFT_TABLE " noaccept6 { type ipv6_addr; }\n"
+        "flush set inet " VRRP_NFT_TABLE " noaccept4\n"
+        "flush set inet " VRRP_NFT_TABLE " noaccept6\n"
         "flush set inet " VRRP_NFT_TABLE " vips4\n"
         "flush set inet " VRRP_NFT_TABLE " vips6\n"
         "flush set inet " VRRP_NFT_TABLE " alive4\n"
@@ -31,6 +36,10 @@ static const char setup_script[] =
         "flush chain inet " VRRP_NFT_TABLE " output\n"
         "add rule inet " VRRP_NFT_TABLE " prerouting ip daddr @vips4 ip daddr != @alive4 counter drop\n"
         "add rule inet " VRRP_NFT_TABLE " prerouting ip6 daddr @vips6 ip6 daddr != @alive6 counter drop\n"
+        "add rule inet " VRRP_NFT_TABLE " prerouting ip daddr @noaccept4 counter drop\n"
+        /* neighbour discovery to the address itself must still work */
+        "add rule inet " VRRP_NFT_TABLE " prerouting ip6 daddr @noaccept6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n"
+        "add rule inet " VRRP_NFT_TABLE " prerouting ip6 daddr @noaccept6 counter drop\n"
         /* Linux answers a solicitation for an address it holds from that address. */
         "add rule inet " VRRP_NFT_TABLE " output icmpv6 type nd-neighbor-advert ip6 saddr @vips6 ip6 saddr != @alive6 counter drop\n"
         "add table arp " VRRP_NFT_TABLE "\n"
@@ -124,12 +133,19 @@ char *vrrp_lease_format(const char *op, const InAddrPrefix *a, size_t n, usec_t 
                 int family;
         } sets[3];
         bool alive = streq(op, "refresh") || streq(op, "revoke");
+        bool noaccept = streq(op, "noaccept") || streq(op, "accept");
+        size_t n_sets = 3;
         sets[0] = (typeof(sets[0])) { "inet", alive ? "alive4" : "vips4", AF_INET };
         sets[1] = (typeof(sets[0])) { "inet", alive ? "alive6" : "vips6", AF_INET6 };
         sets[2] = (typeof(sets[0])) { "arp", alive ? "alive4" : "vips4", AF_INET };
+        if (noaccept) {
+                sets[0].set = "noaccept4";
+                sets[1].set = "noaccept6";
+                n_sets = 2;
+        }
 
-        for (size_t s = 0; s < ELEMENTSOF(sets); s++) {
-                if (streq(op, "manage"))
+        for (size_t s = 0; s < n_sets; s++) {
+                if (streq(op, "manage") || streq(op, "noaccept"))
                         stmt(f, "add", sets[s].tabfam, sets[s].set, sets[s].family, a, n, 0);
                 else if (streq(op, "refresh")) {
                         /* "add" does not re-arm an existing element's timer: add (so the
@@ -168,6 +184,10 @@ int vrrp_lease_manage(VrrpLease *l, const InAddrPrefix *a, size_t n, bool manage
 
 int vrrp_lease_refresh(VrrpLease *l, const InAddrPrefix *a, size_t n, usec_t timeout) {
         return run_op(l, "refresh", a, n, timeout);
+}
+
+int vrrp_lease_set_accept(VrrpLease *l, const InAddrPrefix *a, size_t n, bool accept) {
+        return run_op(l, accept ? "accept" : "noaccept", a, n, 0);
 }
 
 int vrrp_lease_revoke(VrrpLease *l, const InAddrPrefix *a, size_t n) {

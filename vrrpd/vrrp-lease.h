@@ -33,6 +33,10 @@ int vrrp_lease_refresh(VrrpLease *l, const InAddrPrefix *a, size_t n, usec_t tim
 /* Takes the VIPs out of "alive" at once (leaving MASTER). */
 int vrrp_lease_revoke(VrrpLease *l, const InAddrPrefix *a, size_t n);
 
+/* Accept mode off (RFC 5798 §6.1): traffic to these VIPs is dropped (accept =
+ * false), or no longer (accept = true). Neighbour discovery and ARP still work. */
+int vrrp_lease_set_accept(VrrpLease *l, const InAddrPrefix *a, size_t n, bool accept);
+
 /* The nft command text the functions above run, for tests and logs.
- * op: "manage", "unmanage", "refresh", "revoke". Returns a malloc'd string. */
+ * op: "manage", "unmanage", "refresh", "revoke", "noaccept", "accept". Returns a malloc'd string. */
 char *vrrp_lease_format(const char *op, const InAddrPrefix *a, size_t n, usec_t timeout);

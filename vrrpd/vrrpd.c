@@ -1024,6 +1024,8 @@ static void instance_stop(Instance *i, const char *reason) {
         instance_vips_down(i);
         if (m->lease && i->fine_lease > 0)
                 (void) vrrp_lease_manage(m->lease, i->managed, i->n_managed, false);
+        if (m->lease && i->noaccept)
+                (void) vrrp_lease_set_accept(m->lease, i->managed, i->n_managed, true);
         if (i->vmac_created) {
                 if (i->base_arp_ignore >= 0)
                         (void) sysctl_iface(i->conf->interface, "arp_ignore", i->base_arp_ignore, NULL);
@@ -1071,7 +1073,7 @@ static int manager_build_groups(Manager *m, const Config *c) {
         return 0;
 }
 
-static int manager_add_instance(Manager *m, const VrrpInstanceConf *c) {
+static int manager_add_instance(Manager *m, const VrrpInstanceConf *c, bool strict) {
         Instance *i;
         int r;
 
@@ -1089,6 +1091,16 @@ static int manager_add_instance(Manager *m, const VrrpInstanceConf *c) {
                 r = vrrp_lease_manage(m->lease, i->managed, i->n_managed, true);
                 if (r < 0)
                         log_instance(LOG_WARNING, r, i->name, "Cannot register VIPs in the nftables lease table: %m");
+        }
+        /* RFC 5798 §6.1 Accept_Mode: enforced with vrrp_strict (keepalived's
+         * semantics): without it a master accepts traffic to its VIPs, which is
+         * what an LVS director needs. The address owner always accepts. */
+        i->noaccept = strict && !c->accept && c->priority != 255;
+        if (i->noaccept) {
+                r = m->lease ? vrrp_lease_set_accept(m->lease, i->managed, i->n_managed, false)
+                             : -EOPNOTSUPP;
+                if (r < 0)
+                        log_instance(LOG_ERR, r, i->name, "Cannot enforce accept: false (nftables): %m");
         }
         return 0;
 }
@@ -1129,8 +1141,9 @@ static int vrrpd_start(Daemon *d) {
                 m->lease = NULL;
         }
 
+        m->strict = d->config->global.vrrp_strict;
         for (size_t k = 0; k < d->config->n_instances; k++) {
-                r = manager_add_instance(m, &d->config->instances[k]);
+                r = manager_add_instance(m, &d->config->instances[k], d->config->global.vrrp_strict);
                 if (r < 0)
                         return log_error_errno(r, "Cannot set up instance %s: %m", d->config->instances[k].name);
         }
@@ -1236,7 +1249,8 @@ static int vrrpd_reload(Daemon *d, Config *c, sd_bus_error *error) {
         for (size_t k = 0; k < m->n_instances; k++) {
                 Instance *i = m->instances[k];
                 const VrrpInstanceConf *nc = config_find_instance(c, i->name);
-                if (nc && instance_conf_equal(i->conf, nc)) {
+                /* vrrp_strict changes what accept: false means: restart them all */
+                if (nc && instance_conf_equal(i->conf, nc) && m->strict == c->global.vrrp_strict) {
                         i->conf = nc; /* the old Config is freed after we return */
                         keep[n_keep++] = i;
                         continue;
@@ -1254,13 +1268,14 @@ static int vrrpd_reload(Daemon *d, Config *c, sd_bus_error *error) {
         for (size_t k = 0; k < c->n_instances; k++) {
                 if (manager_find_instance(m, c->instances[k].name))
                         continue;
-                r = manager_add_instance(m, &c->instances[k]);
+                r = manager_add_instance(m, &c->instances[k], c->global.vrrp_strict);
                 if (r < 0) {
                         sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "instance %s: %s", c->instances[k].name,
                                           strerror(-r));
                         /* Keep going: the others must still run. */
                 }
         }
+        m->strict = c->global.vrrp_strict;
         r = manager_build_groups(m, c);
         if (r < 0)
                 return r;

@@ -83,6 +83,7 @@ struct Instance {
         bool lease_lapsed;                /* our alive lease ran out while master (we were frozen) */
         usec_t last_advert_rx;            /* monotonic, last accepted advert */
         bool vips_up;                     /* we hold (or are adding) the VIPs */
+        bool noaccept;                    /* accept mode off: traffic to the VIPs is dropped */
 
         /* faults and priority */
         bool own_fault;
@@ -122,6 +123,7 @@ struct Manager {
         SyncGroup *groups;
         size_t n_groups;
         uint64_t seq;                     /* StateChanged sequence, monotonic for the process */
+        bool strict;                      /* global.vrrp_strict of the running config */
         bool propagating;                 /* applying sync-group moves: do not recurse */
         sd_event_source *counters_timer;
 
