@@ -851,8 +851,15 @@ static int on_evaluate_later(sd_event_source *s, void *userdata) {
 }
 
 static void manager_evaluate_later(Manager *m) {
-        /* From inside callbacks: a defer source runs it once on the next iteration. */
-        (void) sd_event_add_defer(m->event, NULL, on_evaluate_later, m);
+        /* From inside callbacks: one defer source, armed once, runs it on the next iteration. */
+        if (!m->evaluate_source) {
+                int r = sd_event_add_defer(m->event, &m->evaluate_source, on_evaluate_later, m);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot schedule re-evaluation: %m");
+                        return;
+                }
+        }
+        (void) sd_event_source_set_enabled(m->evaluate_source, SD_EVENT_ONESHOT);
 }
 
 static void on_nl_change(void *userdata) {
@@ -1317,6 +1324,7 @@ static void vrrpd_free(Daemon *d) {
         }
         free(m->groups);
         m->counters_timer = sd_event_source_disable_unref(m->counters_timer);
+        m->evaluate_source = sd_event_source_disable_unref(m->evaluate_source);
         m->nl = vrrp_nl_free(m->nl);
         m->lease = vrrp_lease_free(m->lease);
 }

@@ -126,6 +126,7 @@ struct Manager {
         bool strict;                      /* global.vrrp_strict of the running config */
         bool propagating;                 /* applying sync-group moves: do not recurse */
         sd_event_source *counters_timer;
+        sd_event_source *evaluate_source;
 
         /* checkerd */
         const char *checker_name;
