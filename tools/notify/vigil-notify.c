@@ -826,6 +826,8 @@ static int subject_set_group(Subject *s, const Config *c) {
         for (size_t i = 0; i < n; i++) {
                 if (!(members[i] = strdup(g->members[i]))) {
                         strv_free(members);
+                        for (size_t j = 0; j < i; j++)
+                                free(states[j]);
                         free(states);
                         return -ENOMEM;
                 }
@@ -848,58 +850,63 @@ static int subject_set_group(Subject *s, const Config *c) {
 }
 
 /* Builds the subject list of config c, reusing subjects (with their queue and
- * running command) that keep their name and kind. */
+ * running command) that keep their name and kind. Everything that can fail
+ * happens before anything running is touched: on failure nothing changed. */
 static int manager_apply_config(Manager *m, Config *c) {
         Subject **list = calloc(c->n_notify + 1, sizeof(Subject *));
-        size_t n = 0;
-        int r;
+        size_t *reuse = calloc(c->n_notify + 1, sizeof(size_t));
+        bool *taken = calloc(m->n_subjects + 1, sizeof(bool));
 
-        if (!list)
-                return log_oom();
+        if (!list || !reuse || !taken)
+                goto oom;
+        /* 1: match or allocate */
         for (size_t i = 0; i < c->n_notify; i++) {
                 const NotifyConf *nc = &c->notify[i];
                 NotifySubjectKind kind = conf_kind(c, nc);
-                Subject *s = NULL;
+                reuse[i] = SIZE_MAX;
                 for (size_t j = 0; j < m->n_subjects; j++)
-                        if (m->subjects[j] && m->subjects[j]->kind == kind && streq(m->subjects[j]->name, nc->name)) {
-                                s = TAKE_PTR(m->subjects[j]);
+                        if (!taken[j] && m->subjects[j]->kind == kind && streq(m->subjects[j]->name, nc->name)) {
+                                reuse[i] = j;
+                                taken[j] = true;
                                 break;
                         }
-                if (!s) {
-                        s = calloc(1, sizeof *s);
-                        if (!s || !(s->name = strdup(nc->name))) {
-                                free(s);
-                                goto oom;
-                        }
-                        s->m = m;
-                        s->kind = kind;
-                        notify_queue_init(&s->queue, m->max_queue, m->drop_superseded);
-                }
-                s->conf = nc;
-                list[n++] = s;
-                if (kind == SUBJECT_GROUP && (r = subject_set_group(s, c)) < 0)
+                if (reuse[i] != SIZE_MAX)
+                        continue;
+                Subject *s = calloc(1, sizeof *s);
+                if (!s || !(s->name = strdup(nc->name))) {
+                        free(s);
                         goto oom;
-                log_debug("Notify entry: %s %s.", notify_subject_kind_to_string(kind), nc->name);
+                }
+                s->m = m;
+                s->kind = kind;
+                notify_queue_init(&s->queue, m->max_queue, m->drop_superseded);
+                list[i] = s;
+        }
+        /* 2: commit (nothing fails here) */
+        for (size_t i = 0; i < c->n_notify; i++) {
+                const NotifyConf *nc = &c->notify[i];
+                Subject *s = list[i] ?: m->subjects[reuse[i]];
+                list[i] = s;
+                s->conf = nc;
+                if (s->kind == SUBJECT_GROUP && subject_set_group(s, c) < 0)
+                        log_oom(); /* keeps the members it had */
+                log_debug("Notify entry: %s %s.", notify_subject_kind_to_string(s->kind), nc->name);
         }
         for (size_t j = 0; j < m->n_subjects; j++)
-                subject_free(m->subjects[j]);
+                if (!taken[j])
+                        subject_free(m->subjects[j]);
         free(m->subjects);
         m->subjects = list;
-        m->n_subjects = n;
+        m->n_subjects = c->n_notify;
+        free(reuse);
+        free(taken);
         return 0;
 oom:
-        /* put back what was taken: nothing is half-applied */
-        for (size_t i = 0; i < n; i++) {
-                bool returned = false;
-                for (size_t j = 0; j < m->n_subjects && !returned; j++)
-                        if (!m->subjects[j]) {
-                                m->subjects[j] = list[i];
-                                returned = true;
-                        }
-                if (!returned)
-                        subject_free(list[i]);
-        }
+        for (size_t i = 0; list && i < c->n_notify; i++)
+                subject_free(list[i]); /* only new ones are in list here */
         free(list);
+        free(reuse);
+        free(taken);
         return log_oom();
 }
 

@@ -252,6 +252,27 @@ nsup=$(grep -c 'Dropped event.*: superseded' "$TEST_TMP/notify.log")
 [ $(( n + nsup )) -eq 20 ] || fail "ran $n + superseded $nsup != 20"
 log "--drop-superseded: 20 events → $n runs, $nsup superseded"
 
+# ---- 10. reload: new scripts apply, an invalid file is refused -------------
+wait_for 10 idle
+echo 0 > "$TEST_TMP/delay"
+cp "$TEST_TMP/vigil.yaml" "$TEST_TMP/vigil.yaml.orig"
+sed -i "s#notify_master: \[$TEST_TMP/rec.sh, master\]#notify_master: [$TEST_TMP/rec.sh, master-reloaded]#" "$TEST_TMP/vigil.yaml"
+grep -q master-reloaded "$TEST_TMP/vigil.yaml" || fail "test setup: sed did not change the config"
+kill -HUP "$notify_PID"
+wait_for 5 grep -q "Reloaded" "$TEST_TMP/notify.log" || fail "no reload"
+: > "$RUNS"
+fake set VI_1 backup reload-test
+fake set VI_1 master reload-test
+wait_for 5 grep -q "^start VI_1 .* master 0 master-reloaded" "$RUNS" || fail "reloaded script not used: $(cat "$RUNS")"
+echo "notify: [ {instance: VI_1, bogus_key: 1} ]" > "$TEST_TMP/vigil.yaml"
+kill -HUP "$notify_PID"
+wait_for 5 grep -q "Reload refused" "$TEST_TMP/notify.log" || fail "invalid config not refused"
+grep -q "vigil.yaml:1:" "$TEST_TMP/notify.log" || fail "no file:line for the invalid config"
+fake set VI_1 backup after-refused
+wait_for 5 grep -q "^start VI_1 .* backup 0 backup" "$RUNS" || fail "running config lost after a refused reload"
+cp "$TEST_TMP/vigil.yaml.orig" "$TEST_TMP/vigil.yaml"
+log "reload: new script used; invalid file refused with its location, running config kept"
+
 notify_stop
 fake_stop
 log "PASS"
