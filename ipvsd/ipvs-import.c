@@ -79,7 +79,7 @@ static const struct {
         const char *name;
         char code;
         bool arg;
-} options[] = {
+} save_options[] = {
         { "-A", 'A', false }, { "--add-service", 'A', false },
         { "-E", 'A', false }, { "--edit-service", 'A', false },
         { "-a", 'a', false }, { "--add-server", 'a', false },
@@ -119,10 +119,10 @@ static int parse_line(char **argv, int argc, unsigned ln, Line *l, char *err, si
                 const char *o = argv[i];
                 char code = 0;
                 bool arg = false;
-                for (size_t k = 0; k < ELEMENTSOF(options); k++)
-                        if (streq(o, options[k].name)) {
-                                code = options[k].code;
-                                arg = options[k].arg;
+                for (size_t k = 0; k < ELEMENTSOF(save_options); k++)
+                        if (streq(o, save_options[k].name)) {
+                                code = save_options[k].code;
+                                arg = save_options[k].arg;
                                 break;
                         }
                 if (!code)
