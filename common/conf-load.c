@@ -238,6 +238,11 @@ static bool node_is_null(const yaml_node_t *n) {
         return streq(s, "") || streq(s, "~") || streq(s, "null") || streq(s, "Null") || streq(s, "NULL");
 }
 
+/* where a mapping is expected, "key:" alone is an empty one (so required keys are missing) */
+static bool map_or_null(const yaml_node_t *n) {
+        return n && (n->type == YAML_MAPPING_NODE || node_is_null(n));
+}
+
 static const char *node_kind(const yaml_node_t *n) {
         if (!n)
                 return "nothing";
@@ -823,7 +828,7 @@ static void load_authentication(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, 
                         rec(x, &i->auth_pass, kn);
                 }
         }
-        if (!have_password && node->type == YAML_MAPPING_NODE)
+        if (!have_password && map_or_null(node))
                 missing_key(x, kn, "password", "authentication");
 }
 
@@ -834,7 +839,7 @@ static void load_unicast(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node, VrrpIns
 
         i->unicast = true;
         rec(x, &i->unicast, kn);
-        if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "peers", NULL))
+        if (map_or_null(node) && !map_get(x, node, "peers", NULL))
                 missing_key(x, kn, "peers", "unicast");
         MAP_FOREACH(x, node, keys, "unicast", k, kn2, v) {
                 if (streq(k, "source"))
@@ -1128,7 +1133,7 @@ static void load_zookeeper(LoadCtx *x, yaml_node_t *kn, yaml_node_t *node) {
 
         z->present = true;
         z->loc = node_loc(x, kn);
-        if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "hosts", NULL))
+        if (map_or_null(node) && !map_get(x, node, "hosts", NULL))
                 missing_key(x, kn, "hosts", "zookeeper");
         MAP_FOREACH(x, node, keys, "zookeeper", k, kn2, v) {
                 if (streq(k, "hosts")) {
@@ -1568,7 +1573,7 @@ static void load_real_server(LoadCtx *x, yaml_node_t *node, RealServerConf *rs) 
 
         real_server_defaults(rs);
         rs->loc = node_loc(x, node);
-        if (node->type == YAML_MAPPING_NODE && !map_get(x, node, "address", NULL))
+        if (map_or_null(node) && !map_get(x, node, "address", NULL))
                 missing_key(x, node, "address", "real server");
         MAP_FOREACH(x, node, keys, "real server", k, kn, v) {
                 if (streq(k, "address"))
@@ -1806,7 +1811,7 @@ static void load_ipvs(LoadCtx *x, yaml_node_t *node) {
                 else if (streq(k, "reconcile_interval"))
                         get_duration(x, v, k, &g->reconcile_interval);
                 else if (streq(k, "sync_daemon")) {
-                        if (v->type == YAML_MAPPING_NODE && !map_get(x, v, "instance", NULL))
+                        if (map_or_null(v) && !map_get(x, v, "instance", NULL))
                                 missing_key(x, kn, "instance", "sync_daemon");
                         MAP_FOREACH(x, v, sync_keys, "sync_daemon", k2, kn2, v2) {
                                 if (streq(k2, "instance"))

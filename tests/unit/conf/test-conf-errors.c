@@ -40,6 +40,23 @@ static const ErrCase cases[] = {
           "global:\n"
           "  router_id: \"a\x01\"\n",
           "t.yaml:2:16: error: invalid input: control characters are not allowed (U+0001)", 1 },
+        { "zk-null",
+          "zookeeper:\n",
+          "t.yaml:1:1: error: missing required key 'hosts' in zookeeper", 1 },
+        { "unicast-null",
+          "vrrp:\n  instances:\n    V:\n      interface: eth0\n      virtual_router_id: 1\n"
+          "      virtual_addresses: [10.0.0.1/32]\n      unicast:\n",
+          "t.yaml:7:7: error: missing required key 'peers' in unicast", 1 },
+        { "authentication-null",
+          "vrrp:\n  instances:\n    V:\n      interface: eth0\n      virtual_router_id: 1\n"
+          "      virtual_addresses: [10.0.0.1/32]\n      version: 2\n      authentication:\n",
+          "t.yaml:8:7: error: missing required key 'password' in authentication", 1 },
+        { "rs-null",
+          "virtual_servers:\n  - address: 10.0.0.1\n    port: 80\n    real_servers:\n      -\n",
+          "t.yaml:5:8: error: missing required key 'address' in real server", 1 },
+        { "ipvs-sync-null",
+          "ipvs:\n  sync_daemon:\n",
+          "t.yaml:2:3: error: missing required key 'instance' in sync_daemon", 1 },
         { "yaml-deep-nesting",
           "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
           "t.yaml:1:35: error: nesting deeper than 32 levels", 1 },
