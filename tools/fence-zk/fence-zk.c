@@ -1113,6 +1113,17 @@ static int agent_apply_config(Agent *a, const Config *c, sd_bus_error *error) {
         return 0;
 }
 
+/* Instances configured to use this agent get their objects at once; others on first Fence(). */
+static void agent_add_configured(Agent *a, const Config *c) {
+        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: a->d->ops->bus_name;
+        for (size_t i = 0; i < c->n_instances; i++) {
+                const VrrpInstanceConf *ic = &c->instances[i];
+                STRV_FOREACH(ag, ic->fencing.agents)
+                        if ((streq(*ag, bus_name) || streq(*ag, a->d->ops->bus_name)) && fence_instance_name_valid(ic->name))
+                                (void) inst_get(a, ic->name);
+        }
+}
+
 static int agent_start(Daemon *d) {
         Agent *a = d->userdata;
         char host[256] = "";
@@ -1164,14 +1175,7 @@ static int agent_start(Daemon *d) {
         if (r < 0)
                 return r;
 
-        /* Instances configured to use this agent get their objects now; others on first Fence(). */
-        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: d->ops->bus_name;
-        for (size_t i = 0; i < d->config->n_instances; i++) {
-                const VrrpInstanceConf *ic = &d->config->instances[i];
-                STRV_FOREACH(ag, ic->fencing.agents)
-                        if ((streq(*ag, bus_name) || streq(*ag, d->ops->bus_name)) && fence_instance_name_valid(ic->name))
-                                (void) inst_get(a, ic->name);
-        }
+        agent_add_configured(a, d->config);
 
         zoo_set_debug_level(log_get_max_level() >= LOG_DEBUG ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
         return zk_connect(a) == -ENOMEM ? -ENOMEM : 0;
@@ -1183,8 +1187,10 @@ static int agent_reload(Daemon *d, Config *c, sd_bus_error *error) {
         bool same = z->present && !isempty(z->hosts) && streq(z->hosts, a->hosts) &&
                     streq(isempty(z->root) ? "/vigil" : z->root, a->root) &&
                     (z->session_timeout ?: 6 * USEC_PER_SEC) == a->requested_timeout;
-        if (same)
+        if (same) {
+                agent_add_configured(a, c);
                 return 0; /* Fence timeouts are read from the config at each call */
+        }
         if (any_held(a))
                 return sd_bus_error_setf(error, VIGIL_ERROR_FAILED,
                                          "zookeeper: changed while holding locks; Release them (leave MASTER) first"),
@@ -1199,6 +1205,7 @@ static int agent_reload(Daemon *d, Config *c, sd_bus_error *error) {
                 a->insts[i]->children_inflight = a->insts[i]->create_inflight = false;
         }
         zk_close(a);
+        agent_add_configured(a, c);
         return zk_connect(a) == -ENOMEM ? -ENOMEM : 0;
 }
 

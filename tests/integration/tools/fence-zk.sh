@@ -130,6 +130,28 @@ wait_for 3 bash -c "$BUSCTL get-property org.vigil.FenceZk$L /org/vigil/FenceZk1
     || fail "$L kept its lock node after being refused: $($BUSCTL get-property org.vigil.FenceZk$L /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Node)"
 log "1. one winner ($W); $L refused: $(cat "$TEST_TMP/f1$L")"
 
+# reload: a changed zookeeper: section is refused while holding a lock; new
+# instances using the agent get their objects
+cp "$TEST_TMP/$W.yaml" "$TEST_TMP/$W.yaml.orig"
+sed -i "s#root: /vigil-test/$TEST_TAG#root: /elsewhere#" "$TEST_TMP/$W.yaml"
+cat >> "$TEST_TMP/$W.yaml" <<EOF
+    VI_3:
+      interface: lo
+      virtual_router_id: 53
+      virtual_addresses: [192.0.2.3/32]
+      fencing: {policy: required, agents: [org.vigil.FenceZk1]}
+EOF
+out=$($BUSCTL call org.vigil.FenceZk$W /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager Reload 2>&1) \
+    && fail "Reload accepted a new zookeeper root while holding VI_1"
+assert_contains "$out" "holding locks" "refused reload"
+assert_eq "$(held $W VI_1)" "b true" "Held after a refused reload"
+sed -i "s#root: /elsewhere#root: /vigil-test/$TEST_TAG#" "$TEST_TMP/$W.yaml"
+$BUSCTL call org.vigil.FenceZk$W /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager Reload || fail "Reload failed"
+$BUSCTL call org.vigil.FenceZk$W /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager ListInstances | grep -q '"VI_3"' \
+    || fail "VI_3 has no object after the reload"
+assert_eq "$(held $W VI_1)" "b true" "Held after a reload"
+log "   reload: zookeeper change refused while holding; VI_3 added"
+
 # ---- 2. Release hands it over ---------------------------------------------
 fence $L VI_1 > "$TEST_TMP/f2" 2>&1 &
 pl=$!
