@@ -735,6 +735,9 @@ int kc_parser_feed(KcParser *p, const char *name, const char *data, size_t len) 
         p->include_depth++;
 
         const char *c = data, *end = data + len;
+        /* editors on Windows start files with a UTF-8 byte order mark */
+        if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+                c += 3;
         while (c < end && !p->aborted && !p->oom) {
                 const char *nl = memchr(c, '\n', (size_t) (end - c));
                 size_t ll = nl ? (size_t) (nl - c) : (size_t) (end - c);

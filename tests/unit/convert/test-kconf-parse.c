@@ -121,6 +121,8 @@ static void test_comments(void **state) {
 
 static void test_line_endings(void **state) {
         expect_tree("global_defs {\r\n\trouter_id\tr1\r\n}\r\n", "global_defs {\n  router_id r1\n}\n");
+        /* a UTF-8 byte order mark (Windows editors) is not part of the first keyword */
+        expect_tree("\xef\xbb\xbfglobal_defs {\r\n}\r\n", "global_defs {\n}\n");
         expect_tree("a 1\r\n\r\n  \t \r\nb 2", "a 1\nb 2\n");
 }
 
