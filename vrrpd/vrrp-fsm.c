@@ -172,6 +172,10 @@ void vrrp_fsm_advert(VrrpFsm *f, usec_t now, const union in_addr_union *src, uin
                      VrrpFsmOutput *out) {
         out_reset(out);
 
+        /* RFC 5798 §7.1: the address owner discards every advertisement. */
+        if (f->p.priority == 255)
+                return;
+
         switch (f->state) {
         case VRRP_STATE_BACKUP:
                 if (priority == 0) {

@@ -732,6 +732,11 @@ static const char *instance_own_fault(Instance *i, int *ret_weight, char *buf, s
         int weight = 0;
 
         *ret_weight = 0;
+        if (i->n_advert_addrs == 0) {
+                /* RFC 5798 §5.2.5: an advert carries at least one address. */
+                snprintf(buf, len, "no virtual_addresses to advertise");
+                return buf;
+        }
         reason = instance_check_interface(i, buf, len);
         if (reason)
                 return reason;

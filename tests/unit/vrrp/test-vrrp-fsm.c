@@ -88,6 +88,10 @@ static void test_owner_and_initial_master(void **state) {
         union in_addr_union hi = A("10.0.0.9");
         vrrp_fsm_advert(&f, 20, &hi, 254, 1 * S, &o);
         assert_int_equal(f.state, VRRP_STATE_MASTER);
+        /* ...nor to another "owner" with a higher address: it discards all adverts (RFC 5798 §7.1) */
+        vrrp_fsm_advert(&f, 30, &hi, 255, 1 * S, &o);
+        assert_int_equal(f.state, VRRP_STATE_MASTER);
+        assert_false(o.changed || o.send_advert);
 
         p = params(50);
         p.initial_master = true;
