@@ -170,8 +170,13 @@ typedef struct Instance {
         int version;
         const KcNode *version_node;
         int accept;           /* -1 = keepalived's default */
+        int strict;           /* strict_mode: -1 = the global vrrp_strict */
+        int priority;         /* -1 = unset */
+        int state_master;     /* -1 = unset */
         bool nopreempt;
-        bool state_master;
+        const KcNode *preempt_delay_node;
+        const KcNode *state_node;
+        const KcNode *nopreempt_node;
         NotifySet notify;
 } Instance;
 
@@ -421,7 +426,8 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                                              "unicast", "virtual_addresses", "excluded_addresses", "track", "use_vmac",
                                              "vmac_interface", "garp", NULL };
         static const char *const garp_order[] = { "repeat", "interval", "refresh", "refresh_repeat", "master_delay", NULL };
-        _cleanup_(instance_done) Instance in = { .accept = -1, .vip_family = AF_UNSPEC };
+        _cleanup_(instance_done) Instance in = { .accept = -1, .strict = -1, .priority = -1, .state_master = -1,
+                                                 .vip_family = AF_UNSPEC };
         const char *name = b->args[0];
         int64_t v;
         usec_t u;
@@ -437,6 +443,7 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                                 continue;
                         }
                         in.state_master = streq(n->args[0], "MASTER");
+                        in.state_node = n;
                 } else if (streq(k, "interface")) {
                         if (!map_args(m, b, i, 1, 1))
                                 continue;
@@ -446,10 +453,17 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                         }
                         if (fset_str(&in.f, "interface", n->args[0]) < 0)
                                 return map_oom(m);
-                } else if (streq(k, "virtual_router_id") || streq(k, "priority")) {
+                } else if (streq(k, "virtual_router_id")) {
                         if (map_args(m, b, i, 1, 1) && map_int(m, n, n->args[0], 1, 255, &v) &&
-                            fset(&in.f, streq(k, "priority") ? "priority" : "virtual_router_id", "%lld", (long long) v) < 0)
+                            fset(&in.f, "virtual_router_id", "%lld", (long long) v) < 0)
                                 return map_oom(m);
+                } else if (streq(k, "priority")) {
+                        if (map_args(m, b, i, 1, 1) && map_int(m, n, n->args[0], 1, 255, &v))
+                                in.priority = (int) v;
+                } else if (streq(k, "strict_mode")) {
+                        bool on;
+                        if (map_args(m, b, i, 0, 1) && map_bool(m, n, n->n_args ? n->args[0] : NULL, &on))
+                                in.strict = on;
                 } else if (streq(k, "advert_int")) {
                         if (map_args(m, b, i, 1, 1) && map_timer(m, n, n->args[0], &u)) {
                                 if (u < 10 * USEC_PER_MSEC || u > 255 * USEC_PER_SEC) {
@@ -466,15 +480,19 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                                 in.version_node = n;
                         }
                 } else if (streq(k, "nopreempt") || streq(k, "no_preempt")) {
-                        if (map_args(m, b, i, 0, 0))
+                        if (map_args(m, b, i, 0, 0)) {
                                 in.nopreempt = true;
+                                in.nopreempt_node = n;
+                        }
                 } else if (streq(k, "preempt")) {
                         if (map_args(m, b, i, 0, 0))
                                 in.nopreempt = false;
                 } else if (streq(k, "preempt_delay")) {
-                        if (map_args(m, b, i, 1, 1) && map_timer(m, n, n->args[0], &u) &&
-                            fset_usec(&in.f, "preempt_delay", u) < 0)
-                                return map_oom(m);
+                        if (map_args(m, b, i, 1, 1) && map_timer(m, n, n->args[0], &u)) {
+                                if (fset_usec(&in.f, "preempt_delay", u) < 0)
+                                        return map_oom(m);
+                                in.preempt_delay_node = n;
+                        }
                 } else if (streq(k, "accept") || streq(k, "no_accept")) {
                         if (map_args(m, b, i, 0, 0))
                                 in.accept = streq(k, "accept");
@@ -553,7 +571,7 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                            streq(k, "garp_lower_prio_delay") || streq(k, "garp_lower_prio_repeat") ||
                            streq(k, "garp_extra_if") || streq(k, "garp_extra_if_vmac") || streq(k, "gna_interval") ||
                            streq(k, "unicast_ttl") || streq(k, "unicast_fault_no_peer") || streq(k, "check_unicast_src") ||
-                           streq(k, "track_src_ip") || streq(k, "debug") || streq(k, "strict_mode") ||
+                           streq(k, "track_src_ip") || streq(k, "debug") ||
                            streq(k, "skip_check_adv_addr") || streq(k, "promote_secondaries") ||
                            streq(k, "down_timer_adverts") || streq(k, "old_unicast_checksum") ||
                            streq(k, "kernel_rx_buf_size") || streq(k, "vrf") || streq(k, "unicast_src_port") ||
@@ -573,10 +591,20 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                 return;
         }
 
-        /* keepalived defaults, written out */
-        if (!fhas(&in.f, "priority") && fset(&in.f, "priority", "100") < 0)
-                return map_oom(m);
-        if (fset(&in.f, "initial_state", in.state_master ? "master" : "backup") < 0)
+        /* keepalived's defaults and corrections (vrrp.c, vrrp_complete_instance), written out */
+        bool strict = in.strict >= 0 ? in.strict : m->vrrp_strict;
+        if (in.priority < 0)
+                in.priority = in.state_master > 0 ? 255 : 100; /* "state MASTER" alone means address owner */
+        if (in.state_master < 0)
+                in.state_master = in.priority == 255;
+        else if (strict && in.state_master != (in.priority == 255)) {
+                map_warn(m, in.state_node, "vrrp_strict: state MASTER must match being the address owner "
+                                           "(priority 255): keepalived starts as %s, so does vigil",
+                         in.priority == 255 ? "MASTER" : "BACKUP");
+                in.state_master = in.priority == 255;
+        }
+        if (fset(&in.f, "priority", "%d", in.priority) < 0 ||
+            fset(&in.f, "initial_state", in.state_master ? "master" : "backup") < 0)
                 return map_oom(m);
         int version = in.version ? in.version : m->vrrp_version ? m->vrrp_version : 2;
         if (in.vip_family == AF_INET6 && version != 3) {
@@ -598,18 +626,35 @@ void map_vrrp_instance(KcMap *m, KcNode *b) {
                          in.advert_node->args[0], (unsigned long long) (r / USEC_PER_SEC));
                 u = r;
         }
+        if (in.state_master && in.nopreempt) {
+                map_warn(m, in.nopreempt_node, "nopreempt does not work with state MASTER: keepalived clears it, "
+                                               "so does the converted configuration");
+                in.nopreempt = false;
+        }
+        if (in.state_master && in.preempt_delay_node) {
+                map_warn(m, in.preempt_delay_node, "preempt_delay does not work with state MASTER: keepalived "
+                                                   "clears it, so does the converted configuration");
+                fdel(&in.f, "preempt_delay");
+        }
         if (fset_usec(&in.f, "advert_interval", u) < 0 || fset(&in.f, "preempt", in.nopreempt ? "false" : "true") < 0)
                 return map_oom(m);
-        if (in.nopreempt && in.state_master)
-                map_warn(m, b, "vrrp_instance %s: nopreempt with state MASTER: keepalived ignores nopreempt then, "
-                               "vigil does not", name);
-        /* keepalived accepts traffic to the VIPs unless vrrp_strict or no_accept */
-        bool accept = in.accept >= 0 ? in.accept : !m->vrrp_strict;
+        /* keepalived accepts traffic to the VIPs unless strict (or no_accept); the address owner always;
+         * strict VRRPv2 never (RFC 3768) */
+        bool accept = in.accept >= 0 ? in.accept : in.priority == 255 ? true : !strict;
+        if (accept && in.priority != 255 && strict && version == 2) {
+                if (in.accept > 0)
+                        map_warn(m, b, "vrrp_instance %s: accept with strict VRRPv2 does not comply with RFC 3768: "
+                                       "keepalived resets it, so does the converted configuration", name);
+                accept = false;
+        }
         if (fset(&in.f, "accept", "%s", accept ? "true" : "false") < 0)
                 return map_oom(m);
 
         if (in.auth_node) {
-                if (in.auth_ah)
+                if (strict)
+                        map_warn(m, in.auth_node, "authentication in strict mode: keepalived ignores it, so does "
+                                                  "the converted configuration");
+                else if (in.auth_ah)
                         map_unsupported(m, in.auth_node, "auth_type AH (IPsec AH) is not implemented: "
                                                          "no authentication is used");
                 else if (version != 2)

@@ -77,7 +77,6 @@ static const char tutorial[] =
         "! Configuration File for keepalived\r\n"
         "global_defs {\r\n"
         "   router_id LVS_DEVEL   # 路由器标识\r\n"
-        "   vrrp_strict\r\n"
         "}\r\n"
         "vrrp_script chk_nginx {\r\n"
         "    script \"/usr/bin/test -e /run/nginx.pid\"   # 检查 nginx 进程\r\n"
@@ -138,7 +137,7 @@ static void test_tutorial(void **state) {
         assert_int_equal(d.n_errors, 0);
         assert_int_equal(d.n_warnings, 0);
         assert_string_equal(c->global.router_id, "LVS_DEVEL");
-        assert_true(c->global.vrrp_strict);
+        assert_false(c->global.vrrp_strict);
 
         const VrrpInstanceConf *i = config_find_instance(c, "VI_1");
         assert_non_null(i);
@@ -149,7 +148,7 @@ static void test_tutorial(void **state) {
         assert_int_equal(i->version, 2); /* keepalived's default, not vigil's 3 */
         assert_int_equal(i->advert_interval, USEC_PER_SEC);
         assert_true(i->preempt);
-        assert_false(i->accept); /* vrrp_strict */
+        assert_true(i->accept); /* keepalived's default without vrrp_strict */
         assert_string_equal(i->auth_pass, "11112222");
         assert_true(i->unicast);
         assert_true(addr_is(&i->unicast_source, "10.0.0.1", 32));
@@ -427,6 +426,37 @@ static void test_groups_and_sync(void **state) {
         kc_diags_free(&d);
 }
 
+/* keepalived's own corrections (vrrp_complete_instance) are applied, each reported. */
+static void test_keepalived_corrections(void **state) {
+        static const char in[] =
+                "global_defs {\n vrrp_strict\n}\n"
+                "vrrp_instance S {\n interface eth0\n virtual_router_id 1\n state MASTER\n priority 150\n" /* 4..8 */
+                " authentication {\n  auth_type PASS\n  auth_pass abc\n }\n"                               /* 9 */
+                " virtual_ipaddress {\n  10.0.0.1\n }\n}\n"
+                "vrrp_instance O {\n interface eth0\n virtual_router_id 2\n state MASTER\n nopreempt\n"
+                " virtual_ipaddress {\n  10.0.0.2\n }\n}\n";
+        KcDiags d = {};
+        Config *c = convert_load(in, NULL, &d, NULL);
+
+        const VrrpInstanceConf *s = config_find_instance(c, "S"), *o = config_find_instance(c, "O");
+        /* strict: MASTER only for the address owner; no authentication; no accept with VRRPv2 */
+        assert_true(c->global.vrrp_strict);
+        assert_int_equal(s->initial_state, VRRP_INITIAL_BACKUP);
+        assert_true(diags_contain(&d, 7, "state MASTER must match being the address owner"));
+        assert_null(s->auth_pass);
+        assert_true(diags_contain(&d, 9, "authentication in strict mode: keepalived ignores it"));
+        assert_false(s->accept);
+        /* "state MASTER" without a priority is the address owner (255), which accepts */
+        assert_int_equal(o->priority, 255);
+        assert_int_equal(o->initial_state, VRRP_INITIAL_MASTER);
+        assert_true(o->accept);
+        /* nopreempt does not work with state MASTER: keepalived clears it */
+        assert_true(o->preempt);
+        assert_true(diags_contain(&d, 21, "nopreempt does not work with state MASTER"));
+        config_free(c);
+        kc_diags_free(&d);
+}
+
 static void test_conditional_config_id(void **state) {
         static const char in[] =
                 "vrrp_instance VI_0 {\n interface eth0\n virtual_router_id 1\n"
@@ -545,6 +575,7 @@ int main(void) {
                 cmocka_unit_test(test_tutorial),           cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_checks_and_options), cmocka_unit_test(test_groups_and_sync),
                 cmocka_unit_test(test_conditional_config_id), cmocka_unit_test(test_unsupported_reported),
+                cmocka_unit_test(test_keepalived_corrections),
                 cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_stable_output),
                 cmocka_unit_test(test_yaml_quoting),
         };
