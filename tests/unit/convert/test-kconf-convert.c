@@ -426,6 +426,53 @@ static void test_groups_and_sync(void **state) {
         kc_diags_free(&d);
 }
 
+static void test_more_checks(void **state) {
+        static const char in[] =
+                "track_file web_weight {\n file \"/run/lb/web1.weight\"\n weight 1\n}\n"
+                "virtual_server 10.5.0.1 80 {\n"
+                "  lvs_sched wlc\n  lvs_method TUN type gue port 6080\n"
+                "  persistence_timeout 600\n  persistence_granularity 255.255.255.0\n"
+                "  protocol TCP\n"
+                "  real_server 10.6.0.1 80 {\n    FILE_CHECK {\n      track_file web_weight\n    }\n  }\n"
+                "  real_server 10.6.0.2 80 {\n    HTTP_GET {\n      url {\n        path /status\n"
+                "        regex \"ok|healthy\"\n      }\n      http_protocol 1.0C\n      bindto 10.5.0.9\n"
+                "      connect_port 8080\n      warmup 0\n      delay_loop 2\n    }\n  }\n"
+                "  real_server 10.6.0.3 80 {\n    SMTP_CHECK {\n      helo_name mx.example.org\n"
+                "      host {\n        connect_ip 10.6.0.33\n        connect_port 2525\n      }\n    }\n  }\n"
+                "}\n";
+        KcDiags d = {};
+        Config *c = convert_load(in, NULL, &d, NULL);
+        const VirtualServerConf *vs = find_vs(c, "tcp:10.5.0.1:80");
+        assert_int_equal(vs->forwarding, FORWARDING_TUN);
+        assert_int_equal(vs->persistence_timeout, 600 * USEC_PER_SEC);
+        assert_int_equal(vs->persistence_prefix, 24);
+
+        const RealServerConf *rs = &vs->real_servers[0];
+        assert_int_equal(rs->tunnel_type, TUNNEL_GUE); /* from the service's lvs_method */
+        assert_int_equal(rs->tunnel_port, 6080);
+        assert_int_equal(rs->check->type, CHECK_FILE);
+        assert_string_equal(rs->check->file_path, "/run/lb/web1.weight");
+
+        const CheckConf *http = vs->real_servers[1].check;
+        assert_string_equal(http->path, "/status");
+        assert_string_equal(http->regex, "ok|healthy");
+        assert_int_equal(http->http_version, 10);
+        assert_int_equal(strv_length(http->headers), 1);
+        assert_string_equal(http->headers[0], "Connection: close");
+        assert_true(addr_is(&http->bind_address, "10.5.0.9", 32));
+        assert_int_equal(http->port, 8080);
+        assert_int_equal(http->warmup, 0);
+        assert_int_equal(http->interval, 2 * USEC_PER_SEC);
+
+        const CheckConf *smtp = vs->real_servers[2].check;
+        assert_int_equal(smtp->type, CHECK_SMTP);
+        assert_string_equal(smtp->helo_name, "mx.example.org");
+        assert_true(addr_is(&smtp->address, "10.6.0.33", 32));
+        assert_int_equal(smtp->port, 2525);
+        config_free(c);
+        kc_diags_free(&d);
+}
+
 /* keepalived's own corrections (vrrp_complete_instance) are applied, each reported. */
 static void test_keepalived_corrections(void **state) {
         static const char in[] =
@@ -575,7 +622,7 @@ int main(void) {
                 cmocka_unit_test(test_tutorial),           cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_checks_and_options), cmocka_unit_test(test_groups_and_sync),
                 cmocka_unit_test(test_conditional_config_id), cmocka_unit_test(test_unsupported_reported),
-                cmocka_unit_test(test_keepalived_corrections),
+                cmocka_unit_test(test_keepalived_corrections), cmocka_unit_test(test_more_checks),
                 cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_stable_output),
                 cmocka_unit_test(test_yaml_quoting),
         };
