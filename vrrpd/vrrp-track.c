@@ -6,6 +6,7 @@
  * tracked check is "missing" (each instance's on_missing decides). */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "vrrpd.h"
@@ -30,7 +31,13 @@ static TrackedCheck *find_check_by_path(Manager *m, const char *path) {
 
 const char *vrrp_track_check_state(Manager *m, const char *name) {
         TrackedCheck *c = find_check(m, name);
-        if (!c || !m->checker_present || !c->path)
+        if (!c)
+                return "missing";
+        if (m->checker_pending)
+                /* still asking checkerd: keep what we knew ("unknown" at start,
+                 * "missing" after it vanished), no flapping meanwhile */
+                return c->state;
+        if (!m->checker_present || !c->path)
                 return "missing";
         return c->state;
 }
@@ -43,54 +50,100 @@ static void set_state(Manager *m, TrackedCheck *c, const char *state) {
         manager_evaluate(m);
 }
 
-static int get_state(Manager *m, TrackedCheck *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *state = NULL;
+/* Every call to checkerd is asynchronous: a hung or slow checkerd must never
+ * stall the event loop that sends our adverts. Replies find their check by
+ * name (a reload may have rebuilt the list meanwhile). */
+static int call_async(Manager *m, const char *path, const char *iface, const char *method,
+                      sd_bus_message_handler_t cb, const char *name, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        sd_bus_slot *slot = NULL;
+        char *n = NULL;
+        va_list ap;
         int r;
 
-        /* Synchronous on purpose: at most a handful of tracked checks, read only
-         * when checkerd (re)appears, and the state must be known before we act. */
-        r = sd_bus_get_property_string(m->bus, m->checker_name, c->path, CHECKER_CHECK_IFACE, "State", &error, &state);
+        r = sd_bus_message_new_method_call(m->bus, &msg, m->checker_name, path, iface, method);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(msg, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        if (name && !(n = strdup(name)))
+                return -ENOMEM;
+        r = sd_bus_call_async(m->bus, &slot, msg, cb, n ?: (void *) m, 5 * USEC_PER_SEC);
         if (r < 0) {
-                log_check(LOG_WARNING, r, c->name, "Reading State of check %s failed: %s", c->name,
-                          error.message ?: strerror(-r));
+                free(n);
                 return r;
         }
-        snprintf(c->state, sizeof c->state, "%s", state);
+        if (n)
+                (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
         return 0;
 }
 
-static int refresh_checks(Manager *m) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+static Manager *the_manager;
+
+static int on_state_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = the_manager;
+        const char *name = userdata, *state;
+        TrackedCheck *c;
+
+        if (!m || !(c = find_check(m, name)))
+                return 0;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                log_check(LOG_WARNING, 0, name, "Reading State of check %s failed: %s", name,
+                          sd_bus_message_get_error(reply)->message);
+                return 0;
+        }
+        if (sd_bus_message_read(reply, "v", "s", &state) < 0)
+                return 0;
+        set_state(m, c, state);
+        return 0;
+}
+
+static int on_list_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
         const char *name, *path;
         int r;
 
-        for (size_t k = 0; k < m->n_checks; k++) {
-                free(m->checks[k].path);
-                m->checks[k].path = NULL;
-                snprintf(m->checks[k].state, sizeof m->checks[k].state, "unknown");
-        }
-        if (m->n_checks == 0)
+        m->checker_pending = false;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                manager_evaluate(m);
+                log_warning("ListChecks on %s failed: %s", m->checker_name, sd_bus_message_get_error(reply)->message);
                 return 0;
-        r = sd_bus_call_method(m->bus, m->checker_name, CHECKER_PATH, CHECKER_MANAGER_IFACE, "ListChecks", &error,
-                               &reply, "");
-        if (r < 0) {
-                log_warning_errno(r, "ListChecks on %s failed: %s", m->checker_name, error.message ?: strerror(-r));
-                return r;
         }
         r = sd_bus_message_enter_container(reply, 'a', "(so)");
         if (r < 0)
-                return r;
+                return 0;
         while ((r = sd_bus_message_read(reply, "(so)", &name, &path)) > 0) {
                 TrackedCheck *c = find_check(m, name);
                 if (!c)
                         continue;
+                free(c->path);
                 c->path = strdup(path);
                 if (!c->path)
-                        return -ENOMEM;
-                (void) get_state(m, c);
+                        return log_oom(), 0;
+                r = call_async(m, path, "org.freedesktop.DBus.Properties", "Get", on_state_reply, name, "ss",
+                               CHECKER_CHECK_IFACE, "State");
+                if (r < 0)
+                        log_check(LOG_WARNING, r, name, "Cannot ask checkerd for check %s: %m", name);
         }
+        /* Checks checkerd does not know stay "missing" (path NULL). */
+        manager_evaluate(m);
+        return 0;
+}
+
+static int refresh_checks(Manager *m) {
+        for (size_t k = 0; k < m->n_checks; k++) {
+                free(m->checks[k].path);
+                m->checks[k].path = NULL;
+        }
+        if (m->n_checks == 0)
+                return 0;
+        int r = call_async(m, CHECKER_PATH, CHECKER_MANAGER_IFACE, "ListChecks", on_list_reply, NULL, "");
+        m->checker_pending = r >= 0;
         return r;
 }
 
@@ -109,6 +162,23 @@ static int on_check_state_changed(sd_bus_message *msg, void *userdata, sd_bus_er
         return 0;
 }
 
+static int on_has_owner(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        int has = 0;
+
+        m->checker_pending = false;
+        if (!sd_bus_message_is_method_error(reply, NULL))
+                (void) sd_bus_message_read(reply, "b", &has);
+        if (has && !m->checker_present) {
+                m->checker_present = true;
+                (void) refresh_checks(m);
+        } else if (!has)
+                for (size_t k = 0; k < m->n_checks; k++)
+                        snprintf(m->checks[k].state, sizeof m->checks[k].state, "missing");
+        manager_evaluate(m);
+        return 0;
+}
+
 static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         const char *name, *old_owner, *new_owner;
@@ -119,6 +189,11 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *r
                 return 0;
         m->checker_present = !isempty(new_owner);
         log_info("%s %s.", m->checker_name, m->checker_present ? "appeared" : "vanished");
+        if (!m->checker_present) {
+                m->checker_pending = false;
+                for (size_t k = 0; k < m->n_checks; k++)
+                        snprintf(m->checks[k].state, sizeof m->checks[k].state, "missing");
+        }
         if (m->checker_present)
                 (void) refresh_checks(m);
         manager_evaluate(m);
@@ -177,17 +252,16 @@ int vrrp_track_start(Manager *m) {
         if (r < 0)
                 return r;
 
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                int has = 0;
-                r = sd_bus_call_method(m->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "NameHasOwner", &error, &reply, "s", m->checker_name);
-                if (r >= 0 && sd_bus_message_read(reply, "b", &has) >= 0)
-                        m->checker_present = has;
-        }
-        if (m->checker_present)
-                (void) refresh_checks(m);
+        the_manager = m;
+        if (m->n_checks == 0)
+                return 0;
+        /* Whether checkerd is there: NameHasOwner, asynchronously too. Until we
+         * know, tracked checks read "unknown" (no flap to FAULT at startup). */
+        m->checker_pending = true;
+        r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "NameHasOwner", on_has_owner, m, "s", m->checker_name);
+        if (r < 0)
+                return r;
         return 0;
 }
 
@@ -201,6 +275,7 @@ int vrrp_track_reload(Manager *m) {
 }
 
 void vrrp_track_free(Manager *m) {
+        the_manager = NULL;
         m->checker_owner_slot = sd_bus_slot_unref(m->checker_owner_slot);
         m->checker_signal_slot = sd_bus_slot_unref(m->checker_signal_slot);
         free_checks(m);

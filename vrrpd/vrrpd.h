@@ -131,6 +131,7 @@ struct Manager {
         /* checkerd */
         const char *checker_name;
         bool checker_present;
+        bool checker_pending;             /* a query to checkerd is in flight */
         TrackedCheck *checks;
         size_t n_checks;
         sd_bus_slot *checker_signal_slot, *checker_owner_slot;
