@@ -67,4 +67,17 @@ wait_state n1 VI_1 fault 3
 assert_eq "$(prop n1 VI_1 LastReason)" "check chk_web missing (checkerd not running)" "checkerd vanished"
 sleep 1
 state_is n1 VI_2 master || fail "VI_2 (on_missing: ignore) moved when checkerd vanished"
+
+# a hung checkerd (owns its name, never answers) must not stall vrrpd
+kill -TERM "$(node_pid n1)"
+wait_for 5 eval '! kill -0 $(node_pid n1) 2>/dev/null'
+fake_start chk_web=up chk_db=up
+kill -STOP "$FAKE"
+cleanup_add "kill -CONT $FAKE"
+node_start n1 "$TEST_TMP/n1.yaml"
+wait_state n1 VI_2 master 8
+# its calls time out (5 s): the check is then missing, VI_1 faults
+wait_state n1 VI_1 fault 12
+assert_contains "$(prop n1 VI_1 LastReason)" "check chk_web missing" "hung checkerd"
+log "hung checkerd: adverts and elections went on"
 log "PASS"
