@@ -23,7 +23,10 @@ static char *arg_state_dir = NULL;
 /* ---- desired state ---- */
 
 int manager_build_desired(Manager *m, const Config *c, IpvsTable *ret, ConfDiags *diags) {
-        return ipvs_desired_build(c, &m->health, ret, diags);
+        int r = ipvs_desired_build(c, &m->health, ret, diags);
+        if (r >= 0)
+                ipvs_health_apply_quorum(c, ret);
+        return r;
 }
 
 static void log_diags(const ConfDiags *d) {
@@ -102,6 +105,7 @@ static void sync_fullnat(Manager *m) {
                 else if (r > 0)
                         log_info("Enabled net.ipv4.vs.conntrack for FULL-NAT services.");
         }
+        usec_t t0 = now_usec(CLOCK_MONOTONIC);
         r = ipvs_nft_apply(text, &err);
         if (r < 0) {
                 char msg[512];
@@ -111,7 +115,8 @@ static void sync_fullnat(Manager *m) {
                 m->nft_known = false;
                 return;
         }
-        log_info(text ? "FULL-NAT table inet vigil_ipvs loaded." : "FULL-NAT table inet vigil_ipvs removed (no fullnat real servers).");
+        log_info("FULL-NAT table inet vigil_ipvs %s in %.1f ms.", text ? "loaded" : "removed (no fullnat real servers)",
+                 (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0);
         free(m->nft_applied);
         m->nft_applied = TAKE_PTR(text);
         m->nft_known = true;
@@ -319,6 +324,13 @@ static int ipvsd_start(Daemon *d) {
         int r;
 
         m->daemon = d;
+        /* Finish the bus handshake now: programming a large table can take
+         * longer than dbus-daemon's authentication timeout (30 s), and the
+         * loop that would complete it only runs after start(). */
+        const char *unique;
+        r = sd_bus_get_unique_name(d->bus, &unique);
+        if (r < 0)
+                return log_error_errno(r, "Failed to complete the connection to the bus: %m");
         const char *dir = arg_state_dir ?: getenv("VIGIL_STATE_DIR") ?: VIGIL_RUNSTATEDIR;
         m->state_dir = strdup(dir);
         if (!m->state_dir || asprintf(&m->state_file, "%s/ipvsd.owned", dir) < 0)
@@ -331,6 +343,9 @@ static int ipvsd_start(Daemon *d) {
                 return r;
         log_info("%zu service(s) recorded as vigil's in %s.", m->owned.n, m->state_file);
 
+        r = ipvs_health_init(m, d->config);
+        if (r < 0)
+                return r;
         r = manager_build_desired(m, d->config, &m->desired, &diags);
         if (r < 0) {
                 log_diags(&diags);
@@ -351,6 +366,9 @@ static int ipvsd_start(Daemon *d) {
         r = ipvs_bus_register(m);
         if (r < 0)
                 return r;
+        r = ipvs_health_start(m);
+        if (r < 0)
+                return r;
         arm_timer(m);
         return 0;
 }
@@ -361,6 +379,9 @@ static int ipvsd_reload(Daemon *d, Config *c, sd_bus_error *error) {
         ConfDiags diags = {};
         int r;
 
+        r = ipvs_health_reload(m, c);
+        if (r < 0)
+                return sd_bus_error_set_errno(error, r);
         r = manager_build_desired(m, c, &want, &diags);
         if (r < 0) {
                 _cleanup_free_ char *text = conf_diags_to_string(&diags);
@@ -379,6 +400,7 @@ static int ipvsd_reload(Daemon *d, Config *c, sd_bus_error *error) {
         m->desired = want;
         apply_timeouts(m, &c->ipvs);
         r = manager_reconcile(m, true);
+        (void) ipvs_health_sync_reconfigure(m, c);
         d->config = old;
         if (r < 0)
                 return sd_bus_error_setf(error, VIGIL_ERROR_FAILED, "IPVS: %s", strerror(-r));
@@ -396,6 +418,7 @@ static void ipvsd_stop(Daemon *d) {
 
 static void ipvsd_free(Daemon *d) {
         Manager *m = d->userdata;
+        ipvs_health_free();
         ipvs_bus_unregister(m);
         m->reconcile_timer = sd_event_source_unref(m->reconcile_timer);
         ipvs_genl_free(m->genl);

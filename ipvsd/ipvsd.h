@@ -69,6 +69,14 @@ int ipvs_nft_apply(const char *text, char **ret_error);
 int ipvs_enable_conntrack(void);
 
 /* ipvs-bus.c */
+/* ipvs-health.c: checkerd verdicts → health map, quorum/sorry server, sync daemon role from vrrpd. */
+int ipvs_health_init(Manager *m, const Config *c);
+int ipvs_health_start(Manager *m);
+int ipvs_health_reload(Manager *m, const Config *c);
+int ipvs_health_sync_reconfigure(Manager *m, const Config *c);
+void ipvs_health_apply_quorum(const Config *c, IpvsTable *t);
+void ipvs_health_free(void);
+
 extern const sd_bus_vtable ipvs_manager_vtable[];
 int ipvs_bus_register(Manager *m);
 void ipvs_bus_unregister(Manager *m);

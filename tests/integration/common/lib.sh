@@ -56,13 +56,16 @@ require_cmd() {
     for c in "$@"; do command -v "$c" >/dev/null 2>&1 || fail "missing command '$c' (scripts/test installs it)"; done
 }
 
+# now_ns: CLOCK_REALTIME in ns without forking (bash 5; busybox date has no %N).
+now_ns() { local t=${EPOCHREALTIME/./}; echo $(( t * 1000 )); }
+
 # wait_for TIMEOUT_SECONDS CMD...: poll every 50 ms until CMD succeeds.
 wait_for() {
     local timeout=$1; shift
-    local deadline=$(( $(date +%s%N) + timeout * 1000000000 ))
+    local deadline=$(( $(now_ns) + timeout * 1000000000 ))
     while :; do
         "$@" >/dev/null 2>&1 && return 0
-        [ "$(date +%s%N)" -ge "$deadline" ] && return 1
+        [ "$(now_ns)" -ge "$deadline" ] && return 1
         sleep 0.05
     done
 }
