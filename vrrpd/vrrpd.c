@@ -476,13 +476,17 @@ static bool is_own_address(Instance *i, const union in_addr_union *a) {
         return i->has_source && address_equal(i->conf->family, a, &i->source);
 }
 
-static void instance_rx_error(Instance *i, VrrpRxError e, const VrrpPacket *p) {
+static void instance_rx_error(Instance *i, VrrpRxError e, const VrrpPacket *p, bool accepted) {
         char buf[ADDR_STR_MAX];
         count(i, e);
         if (e == VRRP_RX_VRID)
                 return; /* other routers on the LAN: normal */
         if (ratelimit_below(&i->rx_ratelimit))
-                log_instance(LOG_WARNING, 0, i->name, "Dropped advert from %s on %s: %s (vrid %u, version %u, priority %u, interval %ucs, ttl %u)",
+                log_instance(accepted ? LOG_NOTICE : LOG_WARNING, 0, i->name,
+                             /* accepted: a v3 interval mismatch (a backup learns the master's,
+                              * RFC 5798 §6.4.2) or an address owner's differing list (RFC 3768 §7.1) */
+                             "%s advert from %s on %s: %s (vrid %u, version %u, priority %u, interval %ucs, ttl %u)",
+                             accepted ? "Accepted, but counted," : "Dropped",
                              format_address(buf, sizeof buf, p->family, &p->src), i->ifname, vrrp_rx_error_to_string(e),
                              p->vrid, p->version, p->priority, p->interval_cs, p->ttl);
 }
@@ -502,7 +506,7 @@ static void instance_receive(Instance *i, const VrrpPacket *p) {
                 for (size_t k = 0; k < i->conf->n_unicast_peers && !known; k++)
                         known = address_equal(p->family, &p->src, &i->conf->unicast_peers[k].addr);
                 if (!known) {
-                        instance_rx_error(i, VRRP_RX_SOURCE, p);
+                        instance_rx_error(i, VRRP_RX_SOURCE, p, false);
                         return;
                 }
         }
@@ -519,7 +523,7 @@ static void instance_receive(Instance *i, const VrrpPacket *p) {
         };
         e = vrrp_packet_check(p, &x, &anyway);
         if (e != VRRP_RX_OK) {
-                instance_rx_error(i, e, p);
+                instance_rx_error(i, e, p, anyway);
                 if (!anyway)
                         return;
         }
@@ -567,7 +571,7 @@ static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         e = vrrp_packet_decode(AF_INET6, &src, &dst, hop, buf, (size_t) len, &p);
                 if (e != VRRP_RX_OK) {
                         if (!is_own_address(i, &p.src))
-                                instance_rx_error(i, e, &p);
+                                instance_rx_error(i, e, &p, false);
                         continue;
                 }
                 instance_receive(i, &p);
