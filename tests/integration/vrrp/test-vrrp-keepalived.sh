@@ -1,5 +1,6 @@
 #!/bin/bash
-# vigil <-> keepalived on one LAN (operators migrate one node at a time):
+# vigil <-> keepalived on one LAN (operators migrate one node at a time),
+# IPv4 (v3, v2 PASS) and IPv6 (v3):
 # keepalived master / vigil backup and the reverse, failover both ways and
 # preemption, for VRRPv3 and VRRPv2 with PASS authentication. A capture in
 # the client namespace checks vigil's adverts byte by byte (TTL 255,
@@ -124,6 +125,60 @@ run_version() {
     fi
 }
 
+# IPv6 (VRRPv3 over ff02::12, link-local sources), both directions
+run_v6() {
+    log "---- VRRPv3 IPv6 ----"
+    local vip="${NET6}50/64"
+    k6conf() {
+        cat > "$1" <<KC
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    version 3
+    priority $2
+    advert_int 1
+    virtual_ipaddress {
+        $vip
+    }
+}
+KC
+    }
+    k6conf "$TEST_TMP/k6-hi.conf" 150
+    k6conf "$TEST_TMP/k6-lo.conf" 100
+    VIP=$vip write_conf "$TEST_TMP/v6-lo.yaml" 100
+    VIP=$vip write_conf "$TEST_TMP/v6-hi.yaml" 150
+    : > "$TEST_TMP/keepalived.log"
+    kstart "$TEST_TMP/k6-hi.conf"
+    wait_for 8 has_vip k "$vip" || fail "v6: keepalived did not become master"
+    node_start n1 "$TEST_TMP/v6-lo.yaml"
+    wait_state n1 VI_1 backup 3
+    sleep 4
+    state_is n1 VI_1 backup || fail "v6: vigil left backup under keepalived master"
+    local kll
+    kll=$(ip -n "${NS[k]}" -6 addr show dev eth0 scope link | awk '/inet6/ {print $2}' | cut -d/ -f1)
+    assert_eq "$(prop n1 VI_1 MasterAddress)" "$kll" "v6: vigil's view of the master (keepalived's link-local)"
+    assert_eq "$(counter n1 VI_1 rx_checksum_error)" 0 "v6: checksum errors on keepalived's adverts"
+    kstop
+    wait_state n1 VI_1 master 3
+    has_vip n1 "$vip" || fail "v6: vigil master without VIP"
+    kill -TERM "$(node_pid n1)"
+    wait_for 5 eval '! kill -0 $(node_pid n1) 2>/dev/null'
+    node_start n1 "$TEST_TMP/v6-hi.yaml"
+    wait_state n1 VI_1 master 8
+    kstart "$TEST_TMP/k6-lo.conf"
+    sleep 4
+    has_vip k "$vip" && fail "v6: keepalived took the VIP from a higher-priority vigil"
+    grep -q "Entering BACKUP STATE" "$TEST_TMP/keepalived.log" || fail "v6: keepalived not backup"
+    kill -TERM "$(node_pid n1)"
+    wait_for 4 eval 'has_vip k "$vip"' || fail "v6: keepalived did not take over from a stopping vigil"
+    kstop
+    if grep -Ei "invalid|mismatch|checksum|bad |ttl|error|discard|wrong" "$TEST_TMP/keepalived.log" | grep -v "Opening file\|received lower priority" > "$TEST_TMP/k-errors.txt"; then
+        fail "v6: keepalived complained: $(head -5 "$TEST_TMP/k-errors.txt")"
+    fi
+}
+
 run_version 3
 run_version 2
+run_v6
 log "PASS"
