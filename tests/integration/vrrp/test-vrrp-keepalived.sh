@@ -178,7 +178,23 @@ KC
     fi
 }
 
+# Control: the log check above can fail. A vigil with the wrong password
+# must make keepalived complain in the very terms we grep for.
+negative_control() {
+    log "---- control: wrong password ----"
+    : > "$TEST_TMP/keepalived.log"
+    kstart "$TEST_TMP/k-lo-2.conf"
+    write_conf "$TEST_TMP/bad-pw.yaml" 150 "version: 2" 'authentication: {type: pass, password: "2222"}' "initial_state: master"
+    node_start n1 "$TEST_TMP/bad-pw.yaml"
+    wait_for 6 grep -Eqi "invalid|mismatch|checksum|bad |ttl|error|discard|wrong" "$TEST_TMP/keepalived.log" ||
+        fail "control: keepalived did not complain about a wrong password, so its silence proves nothing"
+    log "control: keepalived said: $(grep -Ei "invalid|mismatch" "$TEST_TMP/keepalived.log" | head -1 | cut -d: -f4-)"
+    kill -TERM "$(node_pid n1)"
+    kstop
+}
+
 run_version 3
 run_version 2
 run_v6
+negative_control
 log "PASS"
