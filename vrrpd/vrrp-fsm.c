@@ -42,6 +42,8 @@ _printf_(4, 5) static void transition(VrrpFsm *f, VrrpState to, VrrpFsmOutput *o
 
         if (f->state == to)
                 return;
+        if (to != VRRP_STATE_BACKUP)
+                f->promotion_pending = false;
         out->changed = true;
         out->from = f->state;
         out->to = to;
@@ -91,6 +93,23 @@ static void become_master(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
         f->master_priority = f->effective_priority;
 }
 
+/* With fencing, promotions wait for the fence: stay BACKUP, ask once. */
+_printf_(4, 5) static bool gate(VrrpFsm *f, usec_t now, VrrpFsmOutput *out, const char *fmt, ...) {
+        va_list ap;
+        if (!f->gate_promotion)
+                return false;
+        va_start(ap, fmt);
+        vsnprintf(f->promotion_reason, sizeof f->promotion_reason, fmt, ap);
+        va_end(ap);
+        if (!f->promotion_pending) {
+                f->promotion_pending = true;
+                out->promotion_requested = true;
+        }
+        /* no timer while the fence runs: the daemon's fence timeout bounds it */
+        f->master_down_deadline = USEC_INFINITY;
+        return true;
+}
+
 static void become_backup(VrrpFsm *f, usec_t now) {
         f->advert_deadline = USEC_INFINITY;
         f->master_down_deadline = now + vrrp_fsm_master_down_interval(f);
@@ -108,9 +127,19 @@ static void initialize(VrrpFsm *f, usec_t now, const char *why, VrrpFsmOutput *o
                 return;
         }
         if (f->effective_priority == 255) {
+                become_backup(f, now);
+                if (gate(f, now, out, "address-owner")) {
+                        transition(f, VRRP_STATE_BACKUP, out, "%s (fencing before address-owner takeover)", why);
+                        return;
+                }
                 become_master(f, now, out);
                 transition(f, VRRP_STATE_MASTER, out, "address-owner");
         } else if (f->p.initial_master) {
+                become_backup(f, now);
+                if (gate(f, now, out, "initial-state master")) {
+                        transition(f, VRRP_STATE_BACKUP, out, "%s (fencing before initial-state master)", why);
+                        return;
+                }
                 become_master(f, now, out);
                 transition(f, VRRP_STATE_MASTER, out, "initial-state master");
         } else {
@@ -141,6 +170,11 @@ void vrrp_fsm_timeout(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
                 {
                         bool released = f->master_released, preempting = f->preempting;
                         uint8_t mp = f->master_priority;
+                        if (released ? gate(f, now, out, "master-released")
+                                     : preempting ? gate(f, now, out, "preempt (priority %u > master priority %u)",
+                                                         f->effective_priority, mp)
+                                                  : gate(f, now, out, "master-down"))
+                                return;
                         become_master(f, now, out);
                         if (released)
                                 transition(f, VRRP_STATE_MASTER, out, "master-released");
@@ -166,6 +200,7 @@ static void accept_master(VrrpFsm *f, usec_t now, const union in_addr_union *src
         f->master_priority = priority;
         f->master_released = false;
         f->preempting = false;
+        f->promotion_pending = false; /* a live master: no promotion to fence for */
 }
 
 void vrrp_fsm_advert(VrrpFsm *f, usec_t now, const union in_addr_union *src, uint8_t priority, usec_t interval,
@@ -304,6 +339,8 @@ void vrrp_fsm_shutdown(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
 void vrrp_fsm_force(VrrpFsm *f, usec_t now, VrrpState to, const char *reason, VrrpFsmOutput *out) {
         out_reset(out);
         if (to == VRRP_STATE_MASTER && f->state == VRRP_STATE_BACKUP) {
+                if (gate(f, now, out, "%s", reason))
+                        return;
                 become_master(f, now, out);
                 transition(f, VRRP_STATE_MASTER, out, "%s", reason);
         } else if (to == VRRP_STATE_BACKUP && f->state == VRRP_STATE_MASTER) {
@@ -313,4 +350,13 @@ void vrrp_fsm_force(VrrpFsm *f, usec_t now, VrrpState to, const char *reason, Vr
                 f->has_master = false;
                 transition(f, VRRP_STATE_BACKUP, out, "%s", reason);
         }
+}
+
+void vrrp_fsm_promote(VrrpFsm *f, usec_t now, const char *suffix, VrrpFsmOutput *out) {
+        out_reset(out);
+        if (f->state != VRRP_STATE_BACKUP || !f->promotion_pending)
+                return;
+        f->promotion_pending = false;
+        become_master(f, now, out);
+        transition(f, VRRP_STATE_MASTER, out, "%s%s", f->promotion_reason, strempty(suffix));
 }

@@ -58,6 +58,14 @@ typedef struct VrrpFsm {
         bool has_master;
         union in_addr_union master_addr;
         uint8_t master_priority;
+        /* Fencing (DESIGN §1): with gate_promotion set, BACKUP→MASTER does not
+         * happen by itself; the FSM stays BACKUP with promotion_pending and asks
+         * (VrrpFsmOutput.promotion_requested). The daemon runs the fence and calls
+         * vrrp_fsm_promote() when it is granted. A master heard meanwhile
+         * cancels the request (the master is alive after all). */
+        bool gate_promotion;
+        bool promotion_pending;
+        char promotion_reason[VRRP_REASON_MAX];
 } VrrpFsm;
 
 typedef struct VrrpFsmOutput {
@@ -66,6 +74,7 @@ typedef struct VrrpFsmOutput {
         bool changed;
         VrrpState from, to;
         char reason[VRRP_REASON_MAX];
+        bool promotion_requested;   /* gate_promotion: run the fence, then vrrp_fsm_promote() */
 } VrrpFsmOutput;
 
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *p);
@@ -95,6 +104,10 @@ void vrrp_fsm_shutdown(VrrpFsm *f, usec_t now, VrrpFsmOutput *out);
 /* Sync groups: move a BACKUP to MASTER or a MASTER to BACKUP because a
  * group member did. Other states are left alone. */
 void vrrp_fsm_force(VrrpFsm *f, usec_t now, VrrpState to, const char *reason, VrrpFsmOutput *out);
+
+/* The fence granted a pending promotion: BACKUP → MASTER with the reason
+ * recorded when it was requested. No-op when nothing is pending any more. */
+void vrrp_fsm_promote(VrrpFsm *f, usec_t now, const char *suffix, VrrpFsmOutput *out);
 
 usec_t vrrp_fsm_next_deadline(const VrrpFsm *f);
 usec_t vrrp_fsm_skew_time(const VrrpFsm *f);
