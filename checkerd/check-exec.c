@@ -189,13 +189,13 @@ static int exec_start(Probe *p) {
                 exec_cancel(p);
                 return r;
         }
-        r = sd_event_add_io(p->checker->event, &a->out, a->out_fd, EPOLLIN, on_out, p);
+        r = probe_add_io(p->checker->event, &a->out, a->out_fd, EPOLLIN, on_out, p);
         if (r < 0) {
                 exec_cancel(p);
                 return r;
         }
         /* the child must be reaped before the pipe source, whatever the order of events */
-        (void) sd_event_source_set_priority(a->child, SD_EVENT_PRIORITY_NORMAL + 1);
+        (void) sd_event_source_set_priority(a->child, PROBE_PRIORITY + 1);
         return 0;
 }
 

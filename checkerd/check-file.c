@@ -99,7 +99,7 @@ static int file_setup(Probe *p) {
                 r = -errno;
                 goto fail;
         }
-        r = sd_event_add_io(p->checker->event, &w->io, w->fd, EPOLLIN, on_inotify, p);
+        r = probe_add_io(p->checker->event, &w->io, w->fd, EPOLLIN, on_inotify, p);
         if (r < 0)
                 goto fail;
         p->setup_data = w;

@@ -377,7 +377,7 @@ static int http_start(Probe *p) {
                 }
         }
 
-        r = sd_event_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
         if (r < 0) {
                 http_cancel(p);
                 return r;

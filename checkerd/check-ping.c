@@ -110,7 +110,7 @@ static int ping_start(Probe *p) {
                 ping_finish(p, CHECK_RESULT_DOWN, "send: %s", strerror(-r));
                 return 0;
         }
-        r = sd_event_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
         if (r < 0) {
                 ping_cancel(p);
                 return r;

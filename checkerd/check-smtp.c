@@ -154,7 +154,7 @@ static int smtp_start(Probe *p) {
         a->fd = fd;
         a->phase = r == 0 ? SMTP_BANNER : SMTP_CONNECT;
         p->data = a;
-        r = sd_event_add_io(p->checker->event, &a->io, fd, r == 0 ? EPOLLIN : EPOLLOUT, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, r == 0 ? EPOLLIN : EPOLLOUT, on_io, p);
         if (r < 0) {
                 smtp_cancel(p);
                 return r;

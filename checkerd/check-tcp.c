@@ -58,7 +58,7 @@ static int tcp_start(Probe *p) {
         }
         a->fd = fd;
         p->data = a;
-        r = sd_event_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
         if (r < 0) {
                 tcp_cancel(p);
                 return r;

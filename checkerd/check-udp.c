@@ -116,9 +116,9 @@ static int udp_start(Probe *p) {
                 udp_finish(p, CHECK_RESULT_DOWN, "send: %s", strerror(-r));
                 return 0;
         }
-        r = sd_event_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
         if (r >= 0)
-                r = sd_event_add_time(p->checker->event, &a->timer, CLOCK_MONOTONIC, probe_deadline(p), USEC_PER_MSEC,
+                r = probe_add_time(p->checker->event, &a->timer, CLOCK_MONOTONIC, probe_deadline(p), USEC_PER_MSEC,
                                       on_timer, p);
         if (r < 0) {
                 udp_cancel(p);

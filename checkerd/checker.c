@@ -61,8 +61,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (p->running)
                 return 0;
-        if (p->attempts == 0) /* not a retry */
-                record_latency(p->checker, usec > p->due ? usec - p->due : 0);
+        if (p->attempts == 0) { /* not a retry: how late did we start? */
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                record_latency(p->checker, now > p->due ? now - p->due : 0);
+        }
         probe_start_attempt(p);
         return 0;
 }
@@ -91,7 +93,7 @@ static void probe_start_attempt(Probe *p) {
         p->attempt_start = now;
 
         if (!p->ops->own_timeout) {
-                r = sd_event_add_time(p->checker->event, &p->timeout, CLOCK_MONOTONIC, now + p->conf->timeout,
+                r = probe_add_time(p->checker->event, &p->timeout, CLOCK_MONOTONIC, now + p->conf->timeout,
                                       USEC_PER_MSEC, on_timeout, p);
                 if (r < 0) {
                         probe_attempt_done(p, CHECK_RESULT_ERROR, 0, "cannot arm the timeout timer");
@@ -210,7 +212,7 @@ static void probe_schedule(Probe *p, usec_t when) {
         if (!p->timer) {
                 /* 1 ms accuracy: sd-event's default (250 ms) would batch checks
                  * together and show up as scheduling jitter. */
-                r = sd_event_add_time(p->checker->event, &p->timer, CLOCK_MONOTONIC, when, USEC_PER_MSEC, on_timer, p);
+                r = probe_add_time(p->checker->event, &p->timer, CLOCK_MONOTONIC, when, USEC_PER_MSEC, on_timer, p);
                 if (r < 0)
                         log_check(LOG_ERR, r, p->conf->name, "Cannot schedule check %s: %s", p->conf->name, strerror(-r));
                 return;

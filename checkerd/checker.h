@@ -152,6 +152,24 @@ void checker_bus_check_changed(Check *ch, CheckState from, CheckState to, const 
 void checker_bus_properties_changed(Check *ch);
 extern const sd_bus_vtable checker_manager_vtable[];
 
+/* Probe I/O and timers run below the bus in priority: however many probes
+ * are pending, Reload/RunNow/property reads and our signals go first. */
+#define PROBE_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+static inline int probe_add_io(sd_event *e, sd_event_source **s, int fd, uint32_t events, sd_event_io_handler_t cb,
+                               void *userdata) {
+        int r = sd_event_add_io(e, s, fd, events, cb, userdata);
+        if (r >= 0)
+                (void) sd_event_source_set_priority(*s, PROBE_PRIORITY);
+        return r;
+}
+static inline int probe_add_time(sd_event *e, sd_event_source **s, clockid_t clock, uint64_t usec, uint64_t accuracy,
+                                 sd_event_time_handler_t cb, void *userdata) {
+        int r = sd_event_add_time(e, s, clock, usec, accuracy, cb, userdata);
+        if (r >= 0)
+                (void) sd_event_source_set_priority(*s, PROBE_PRIORITY);
+        return r;
+}
+
 /* Socket helpers (check-net.c) */
 int probe_socket_connect(Probe *p, int type, int protocol, int *ret_fd);
 int probe_socket_error(int fd);

@@ -29,10 +29,10 @@ start_tcp_backend() {
     python3 "$HERE/backends.py" "$B/tcp" http:$P_TCP >>"$TEST_TMP/backends.log" 2>&1 &
     TCP_PID=$!
     cleanup_add "kill $TCP_PID"
-    wait_for 10 test -f "$B/tcp/ready" || fail "tcp backend did not start"
+    wait_for 30 test -f "$B/tcp/ready" || fail "tcp backend did not start"
 }
 start_tcp_backend
-wait_for 10 test -f "$B/ready" || fail "backends did not start"
+wait_for 30 test -f "$B/ready" || fail "backends did not start"
 
 printf 'ok\n' > "$B/body-$P_HTTP"
 OK_MD5=$(md5sum < "$B/body-$P_HTTP" | cut -d' ' -f1)
@@ -66,7 +66,7 @@ $BUSCTL --json=short monitor --match "type='signal',member='StateChanged'" >"$TE
 cleanup_add "kill $!"
 sleep 0.3
 daemon_start checkerd "$CHECKERD" -c "$TEST_TMP/vigil.yaml"
-wait_for 10 bus_has_name org.vigil.Checker1 || fail "checkerd did not take its bus name"
+wait_for 30 bus_has_name org.vigil.Checker1 || fail "checkerd did not take its bus name"
 
 enc() { python3 -c 'import sys; sys.argv.append(""); exec(open(sys.argv[1]).read().split("path = ")[0]); print(bus_path_encode("/org/vigil/Checker1/check", sys.argv[2]))' "$HERE/signals.py" "$1"; }
 prop() { $BUSCTL get-property org.vigil.Checker1 "$(enc "$1")" org.vigil.Checker1.Check "$2" | cut -d' ' -f2- | tr -d '"'; }
@@ -124,14 +124,16 @@ expect_run exec_dyn 'up|exit status 7 (weight 5)'
 assert_eq "$(prop exec_dyn Weight)" 5 "dynamic weight"
 echo 1 > "$B/exit"
 expect_run exec_dyn 'down|exit status 1'
-echo 0 > "$B/exit"; echo 5 > "$B/sleep"
+echo 0 > "$B/exit"; echo 5.4321 > "$B/sleep"
 expect_run exec_dyn 'down|timeout after 1s'
 rm -f "$B/sleep"
 expect_run exec_dyn 'up|exit status 0'
 assert_eq "$(transitions exec_dyn)" "up>down down>up" "exec_dyn StateChanged"
 grep -q 'chk.sh says hello' "$TEST_TMP/checkerd.log" || fail "exec stdout not logged"
 grep -q 'to stderr' "$TEST_TMP/checkerd.log" || fail "exec stderr not logged"
-pgrep -f "sleep 5" >/dev/null && fail "the timed-out command is still running"
+# the whole process group was killed: neither the script nor its sleep survive
+pgrep -f "sleep 5.4321" >/dev/null && fail "the timed-out command's child is still running"
+pgrep -f "$TEST_TMP/chk.sh" >/dev/null && fail "the timed-out command is still running"
 
 log "bad backends: hang, garbage, endless body, trickle, retries"
 expect_run http_hang 'down|timeout after 300ms'

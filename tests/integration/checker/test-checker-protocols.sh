@@ -46,7 +46,7 @@ ip netns exec "$SRV" python3 "$HERE/backends.py" "$B" --addr=$SRVADDR https:$P_H
     https:$P_EXPIRED:$C/expired.pem https:$P_SELF:$C/self.pem https-old:$P_OLD:$C/good.pem http:$P_PLAIN \
     smtp:$P_SMTP udp:$P_UDP dns:$P_DNS >"$TEST_TMP/backends.log" 2>&1 &
 cleanup_add "kill $!"
-wait_for 10 test -f "$B/ready" || fail "backends did not start"
+wait_for 30 test -f "$B/ready" || fail "backends did not start"
 
 echo 5 > "$TEST_TMP/weight"
 STEP="interval: 1h, warmup: 1ms"
@@ -76,7 +76,7 @@ sleep 0.3
 # ping sockets: first without permission (the check cannot run: unknown)
 ip netns exec "$CHK" sysctl -q -w net.ipv4.ping_group_range="1 0"
 daemon_start_ns "$CHK" checkerd "$CHECKERD" -c "$TEST_TMP/vigil.yaml"
-wait_for 10 bus_has_name org.vigil.Checker1 || fail "checkerd did not take its bus name"
+wait_for 30 bus_has_name org.vigil.Checker1 || fail "checkerd did not take its bus name"
 
 enc() { python3 -c 'import sys; sys.argv.append(""); exec(open(sys.argv[1]).read().split("path = ")[0]); print(bus_path_encode("/org/vigil/Checker1/check", sys.argv[2]))' "$HERE/signals.py" "$1"; }
 prop() { $BUSCTL get-property org.vigil.Checker1 "$(enc "$1")" org.vigil.Checker1.Check "$2" | cut -d' ' -f2- | tr -d '"'; }

@@ -18,7 +18,7 @@ B=$TEST_TMP/backends
 mkdir -p "$B"
 ip netns exec "$NS" python3 "$HERE/backends.py" "$B" http:$P >"$TEST_TMP/backends.log" 2>&1 &
 cleanup_add "kill $!"
-wait_for 10 test -f "$B/ready" || fail "backend did not start"
+wait_for 30 test -f "$B/ready" || fail "backend did not start"
 
 cat > "$TEST_TMP/vigil.yaml" <<YAML
 checks:
@@ -37,7 +37,7 @@ ip netns exec "$NS" "${UNPRIV[@]}" "$CHECKERD" --log-target=console --log-level=
     >"$TEST_TMP/checkerd.log" 2>&1 &
 PID=$!
 cleanup_add "kill -9 $PID"
-wait_for 10 bus_has_name org.vigil.Checker1 || fail "checkerd did not start as nobody"
+wait_for 30 bus_has_name org.vigil.Checker1 || fail "checkerd did not start as nobody"
 
 # it really is unprivileged (the process behind setpriv is checkerd itself: exec)
 assert_eq "$(awk '/^Uid:/ {print $2}' /proc/$PID/status)" 65534 "uid"
