@@ -123,7 +123,13 @@ usec_t fence_lease_heartbeat_interval(usec_t t) {
 }
 
 bool fence_lease_safe(usec_t t, usec_t revoke_after, usec_t vip_lease) {
-        return revoke_after < t && vip_lease < t - revoke_after;
+        return revoke_after < t && vip_lease != USEC_INFINITY && vip_lease < t - revoke_after;
+}
+
+usec_t fence_vip_lease_bound(bool lease_off, usec_t fixed_lease, usec_t advert_interval) {
+        if (lease_off)
+                return USEC_INFINITY;
+        return fixed_lease > 0 ? fixed_lease : advert_interval;
 }
 
 usec_t fence_wait_budget(usec_t caller_timeout) {

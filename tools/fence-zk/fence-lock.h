@@ -71,6 +71,11 @@ usec_t fence_lease_revoke_after(usec_t t);        /* t/2 */
 usec_t fence_lease_heartbeat_interval(usec_t t);  /* t/6, at least 50ms */
 /* True when revoke_after + vip_lease < t: the VIP is gone before a peer can get the lock. */
 bool fence_lease_safe(usec_t t, usec_t revoke_after, usec_t vip_lease);
+/* How long a VIP can outlive vrrpd's decision to drop it if vrrpd hangs right
+ * then: vip_lease off → forever (USEC_INFINITY); a fixed vip_lease → that;
+ * auto → about one advert interval (the fine nftables lease is refreshed
+ * with each advert, DESIGN §1). */
+usec_t fence_vip_lease_bound(bool lease_off, usec_t fixed_lease, usec_t advert_interval);
 /* The Fence wait: the caller's timeout (the instance's fencing.timeout) minus a
  * margin so the answer reaches the caller before its own method call times out. */
 usec_t fence_wait_budget(usec_t caller_timeout);

@@ -774,6 +774,40 @@ static int on_stale(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static bool instance_uses_agent(const Agent *a, const VrrpInstanceConf *ic) {
+        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: a->d->ops->bus_name;
+        STRV_FOREACH(ag, ic->fencing.agents)
+                if (streq(*ag, bus_name) || streq(*ag, a->d->ops->bus_name))
+                        return true;
+        return false;
+}
+
+/* With the negotiated timeout known: can each instance's VIP be gone in
+ * time (revoke_after + vip_lease < t)? Only a warning: it matters when vrrpd
+ * hangs exactly when the agent revokes, but the operator should know. */
+static void check_lease_bounds(Agent *a) {
+        const Config *c = a->d->config;
+        for (size_t i = 0; i < c->n_instances; i++) {
+                const VrrpInstanceConf *ic = &c->instances[i];
+                if (!instance_uses_agent(a, ic))
+                        continue;
+                usec_t lease = fence_vip_lease_bound(ic->vip_lease == VIP_LEASE_OFF,
+                                                     ic->vip_lease == VIP_LEASE_FIXED ? ic->vip_lease_duration : 0,
+                                                     ic->advert_interval);
+                if (fence_lease_safe(a->t, fence_lease_revoke_after(a->t), lease))
+                        continue;
+                char b1[DURATION_MAX], b2[DURATION_MAX], b3[DURATION_MAX];
+                log_instance(LOG_WARNING, 0, ic->name,
+                             "%s:%u:%u: instance %s: a VIP may outlive a revoke by %s, but only %s remain between the "
+                             "revoke (%s without an answer) and the earliest session expiry: a peer could take the lock "
+                             "while the VIP is still up if vrrpd hangs then. Shorten vip_lease or raise zookeeper.session_timeout.",
+                             strna(ic->loc.file), ic->loc.line, ic->loc.col, ic->name,
+                             lease == USEC_INFINITY ? "ever (vip_lease: off)" : format_duration(b1, sizeof b1, lease),
+                             format_duration(b2, sizeof b2, a->t - fence_lease_revoke_after(a->t)),
+                             format_duration(b3, sizeof b3, fence_lease_revoke_after(a->t)));
+        }
+}
+
 static void on_session(Agent *a, ZkMsg *m) {
         char b[DURATION_MAX];
 
@@ -783,6 +817,8 @@ static void on_session(Agent *a, ZkMsg *m) {
                 a->connected = true;
                 if (m->recv_timeout > 0)
                         a->t = (usec_t) m->recv_timeout * USEC_PER_MSEC;
+                if (sid != a->session_id)
+                        check_lease_bounds(a);
                 if (sid != a->session_id)
                         log_info("ZooKeeper session 0x%" PRIx64 " established (timeout %s; revoke after %s without an answer).",
                                  sid, format_duration(b, sizeof b, a->t),
@@ -1115,13 +1151,9 @@ static int agent_apply_config(Agent *a, const Config *c, sd_bus_error *error) {
 
 /* Instances configured to use this agent get their objects at once; others on first Fence(). */
 static void agent_add_configured(Agent *a, const Config *c) {
-        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: a->d->ops->bus_name;
-        for (size_t i = 0; i < c->n_instances; i++) {
-                const VrrpInstanceConf *ic = &c->instances[i];
-                STRV_FOREACH(ag, ic->fencing.agents)
-                        if ((streq(*ag, bus_name) || streq(*ag, a->d->ops->bus_name)) && fence_instance_name_valid(ic->name))
-                                (void) inst_get(a, ic->name);
-        }
+        for (size_t i = 0; i < c->n_instances; i++)
+                if (instance_uses_agent(a, &c->instances[i]) && fence_instance_name_valid(c->instances[i].name))
+                        (void) inst_get(a, c->instances[i].name);
 }
 
 static int agent_start(Daemon *d) {

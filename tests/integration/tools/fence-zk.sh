@@ -70,6 +70,7 @@ vrrp:
       interface: lo
       virtual_router_id: 52
       virtual_addresses: [192.0.2.2/32]
+      vip_lease: 5s
       fencing: {policy: required, timeout: 10s, agents: [org.vigil.FenceZk1]}
 EOF
 done
@@ -98,6 +99,13 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 agent_start A
 agent_start B
+
+# the lease inequality is checked against each instance: VI_2's 5 s vip_lease
+# cannot end within t - t/2 = 1.5 s (warned, with its location); VI_1's
+# automatic lease (~ one 1 s advert) can
+grep -q "A.yaml:[0-9]*:[0-9]*: instance VI_2: a VIP may outlive a revoke by 5s" "$TEST_TMP/fenceA.log" \
+    || fail "no lease-bound warning for VI_2: $(grep -i 'outlive' "$TEST_TMP/fenceA.log")"
+grep -q "instance VI_1: a VIP may outlive" "$TEST_TMP/fenceA.log" && fail "lease-bound warning for VI_1 (auto lease is within the bound)"
 
 # the agent serves what dbus/org.vigil.FenceAgent1.xml says
 intro=$($BUSCTL introspect org.vigil.FenceZkA /org/vigil/FenceAgent1 org.vigil.FenceAgent1)

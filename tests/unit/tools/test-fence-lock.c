@@ -145,6 +145,14 @@ static void test_lease(void **state) {
          * would be 2t/3 + t/3 = t: unsafe with any VIP lease */
         assert_false(fence_lease_safe(t, 2 * t / 3 + t / 3, 0));
 
+        /* VIP lease bounds: off never ends, a fixed lease is itself, auto ~ one advert */
+        assert_true(fence_vip_lease_bound(true, 0, USEC_PER_SEC) == USEC_INFINITY);
+        assert_false(fence_lease_safe(t, fence_lease_revoke_after(t), fence_vip_lease_bound(true, 0, USEC_PER_SEC)));
+        assert_true(fence_vip_lease_bound(false, 5 * USEC_PER_SEC, USEC_PER_SEC) == 5 * USEC_PER_SEC);
+        assert_false(fence_lease_safe(t, fence_lease_revoke_after(t), fence_vip_lease_bound(false, 5 * USEC_PER_SEC, USEC_PER_SEC)));
+        assert_true(fence_vip_lease_bound(false, 0, USEC_PER_SEC) == USEC_PER_SEC);
+        assert_true(fence_lease_safe(t, fence_lease_revoke_after(t), fence_vip_lease_bound(false, 0, USEC_PER_SEC)));
+
         /* the Fence wait leaves the reply time to arrive */
         assert_true(fence_wait_budget(5 * USEC_PER_SEC) == 4500 * USEC_PER_MSEC);
         assert_true(fence_wait_budget(30 * USEC_PER_SEC) == 29 * USEC_PER_SEC);
