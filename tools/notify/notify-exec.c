@@ -116,11 +116,12 @@ int notify_job_start(sd_event *e, char *const *argv, char *const *env, usec_t ti
                 if (fd >= 0) {
                         (void) dup2(fd, STDIN_FILENO);
                 }
-                for (int i = 3; i < 1024; i++)
-                        if (i != fd)
-                                (void) close(i);
                 if (fd > STDIN_FILENO)
                         (void) close(fd);
+                /* none of our descriptors (the bus socket, signalfd, ...) leak into scripts */
+                if (close_range(3, ~0U, 0) < 0)
+                        for (int i = 3; i < 65536; i++)
+                                (void) close(i);
                 for (size_t i = 0; env && env[i]; i++)
                         (void) putenv(env[i]);
                 if (argv[0][0] == '/')
