@@ -37,6 +37,7 @@ static void render_dest(FILE *f, const IpvsService *s, const IpvsDest *d) {
                 fprintf(f, "meta l4proto %s %s daddr %s th dport %u ct original %s daddr %s ct original proto-dst %u ",
                         proto, ipf, da, d->port, ipf, va, s->key.port);
         }
+        fputs("counter ", f); /* nft list table inet vigil_ipvs shows which flows were translated */
         if (d->snat_address.family == AF_UNSPEC)
                 fputs("masquerade", f); /* the egress interface's address */
         else
