@@ -205,6 +205,7 @@ struct Inst {
         bool children_inflight, children_again, create_inflight;
         char *holder_node;     /* child name of the current holder */
         char *holder_desc;     /* its data, printable */
+        char *owner;           /* unique bus name of the caller the lock was granted to */
         PendingFence *calls[MAX_PENDING];
         size_t n_calls;
 };
@@ -276,6 +277,13 @@ static Inst *inst_get(Agent *a, const char *name) {
         if (a->d && a->d->bus)
                 (void) sd_bus_emit_object_added(a->d->bus, in->object_path);
         return in;
+}
+
+static void inst_set_owner(Inst *in, sd_bus_message *m) {
+        const char *sender = m ? sd_bus_message_get_sender(m) : NULL;
+        char *o = sender ? strdup(sender) : NULL;
+        free(in->owner);
+        in->owner = o;
 }
 
 static void inst_props_changed(Inst *in) {
@@ -642,6 +650,8 @@ static void on_children(Agent *a, Inst *in, ZkMsg *m) {
         free(in->holder_desc);
         in->holder_desc = strdup(a->node_data);
         set_held(in, true);
+        if (in->n_calls > 0) /* a re-listing while held keeps the owner */
+                inst_set_owner(in, in->calls[0]->m);
         while (in->n_calls > 0) {
                 _cleanup_free_ char *detail = NULL;
                 if (asprintf(&detail, "holding lock node %s (session 0x%" PRIx64 ")", in->node, a->session_id) < 0)
@@ -959,6 +969,7 @@ static int method_fence(sd_bus_message *m, void *userdata, sd_bus_error *error) 
                 if (asprintf(&detail, "holding lock node %s (session 0x%" PRIx64 ")", in->node, a->session_id) < 0)
                         return -ENOMEM;
                 log_instance(LOG_INFO, 0, name, "Fence(%s, peer %s) → ok: already held.", name, peer);
+                inst_set_owner(in, m);
                 return sd_bus_reply_method_return(m, "bs", true, detail);
         }
         if (in->n_calls >= MAX_PENDING)
@@ -986,6 +997,44 @@ static int method_fence(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return 1;
 }
 
+/* Gives the lock of an instance back (Release, or its caller gone). */
+static void inst_release(Inst *in, const char *why) {
+        Agent *a = in->a;
+        inst_fail_pending(in, "released");
+        log_instance(LOG_INFO, 0, in->name, "%s: %s.", why,
+                     !in->node ? "no lock node" :
+                     a->connected ? "deleting our lock node" : "not connected, the node is withdrawn after reconnecting");
+        if (in->node && a->connected) {
+                issue_delete(a, in->node);
+                in->node = mfree(in->node);
+        }
+        in->owner = mfree(in->owner);
+        set_held(in, false);
+        inst_props_changed(in);
+}
+
+/* The caller a lock was granted to (vrrpd) left the bus: it crashed or
+ * stopped without Release. Its VIPs go with its own lease (DESIGN §1), which
+ * ends before a peer can declare it down; keeping the lock would only keep
+ * the peer out of MASTER (an outage, not safety). So give it back. */
+static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Agent *a = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || name[0] != ':' || !isempty(new_owner))
+                return 0;
+        for (size_t i = 0; i < a->n_insts; i++) {
+                Inst *in = a->insts[i];
+                if (in->owner && streq(in->owner, name)) {
+                        _cleanup_free_ char *why = NULL;
+                        if (asprintf(&why, "%s, which was granted the lock of %s, left the bus", name, in->name) < 0)
+                                why = NULL;
+                        inst_release(in, why ?: "the lock's caller left the bus");
+                }
+        }
+        return 0;
+}
+
 static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Agent *a = &agent;
         const char *name;
@@ -1002,16 +1051,10 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
                                          "Release: argument instance: '%.80s' is not a valid instance name", name);
         Inst *in = inst_find(a, name);
         if (in) {
-                inst_fail_pending(in, "released");
-                log_instance(LOG_INFO, 0, name, "Release(%s): %s.", name,
-                             !in->node ? "no lock node" :
-                             a->connected ? "deleting our lock node" : "not connected, the node is withdrawn after reconnecting");
-                if (in->node && a->connected) {
-                        issue_delete(a, in->node);
-                        in->node = mfree(in->node);
-                }
-                set_held(in, false);
-                inst_props_changed(in);
+                _cleanup_free_ char *why = NULL;
+                if (asprintf(&why, "Release(%s) by %s", name, strna(sd_bus_message_get_sender(m))) < 0)
+                        why = NULL;
+                inst_release(in, why ?: "Release");
         }
         return sd_bus_reply_method_return(m, NULL);
 }
@@ -1206,6 +1249,10 @@ static int agent_start(Daemon *d) {
         r = sd_bus_add_node_enumerator(d->bus, NULL, INSTANCE_PREFIX, inst_enumerate, a);
         if (r < 0)
                 return r;
+        r = sd_bus_match_signal(d->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                "NameOwnerChanged", on_name_owner_changed, a);
+        if (r < 0)
+                return log_error_errno(r, "Cannot subscribe to NameOwnerChanged: %s", strerror(-r));
 
         agent_add_configured(a, d->config);
 
@@ -1263,6 +1310,7 @@ static void agent_free(Daemon *d) {
                 free(in->node);
                 free(in->holder_node);
                 free(in->holder_desc);
+                free(in->owner);
                 free(in);
         }
         a->n_insts = 0;

@@ -13,6 +13,8 @@ TEST_NAME=fence-zk
 . "${VIGIL_SOURCE_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/integration/common/lib.sh"
 
 FENCE=$VIGIL_BUILD_ROOT/tools/fence-zk/vigil-fence-zk
+CALLER=$VIGIL_BUILD_ROOT/tests/integration/tools/fence-caller
+[ -x "$CALLER" ] || fail "$CALLER not built"
 ZK_JAR=/usr/share/java/zookeeper.jar
 [ -x "$FENCE" ] || fail "$FENCE not built"
 [ -f "$ZK_JAR" ] || fail "$ZK_JAR missing (apt-get install zookeeper; scripts/test does)"
@@ -84,10 +86,36 @@ session_is() { # A|B STATE
     $BUSCTL get-property "org.vigil.FenceZk$1" /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager SessionState 2>/dev/null \
         | grep -qx "s \"$2\""
 }
-fence() { # A|B INSTANCE → prints 'bs true "..."'
-    $BUSCTL --timeout=30 call "org.vigil.FenceZk$1" /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Fence ss "$2" "peer-of-$1"
+# The calls come from long-lived callers (tests/integration/tools/fence-caller.c),
+# one per agent, as vrrpd's would: the agent gives a lock back when the
+# caller it granted it to leaves the bus.
+caller_start() { # A|B
+    local fd
+    [ "$1" = A ] && fd=6 || fd=7
+    rm -f "$TEST_TMP/caller$1.in"; mkfifo "$TEST_TMP/caller$1.in"
+    "$CALLER" < "$TEST_TMP/caller$1.in" > "$TEST_TMP/caller$1.out" 2>&1 6>&- 7>&- &
+    eval "caller${1}_PID=$!"
+    cleanup_add "kill -9 $!"
+    eval "exec $fd> \"$TEST_TMP/caller$1.in\""
+    wait_for 5 grep -q ready "$TEST_TMP/caller$1.out" || fail "fence-caller $1 did not start"
 }
-release() { $BUSCTL call "org.vigil.FenceZk$1" /org/vigil/FenceAgent1 org.vigil.FenceAgent1 Release s "$2"; }
+caller_cmd() { # A|B VERB INSTANCE → prints the answer line without its tag
+    local tag=t$RANDOM$RANDOM fd
+    [ "$1" = A ] && fd=6 || fd=7
+    echo "$2 org.vigil.FenceZk$1 $3 $tag" >&$fd
+    wait_for 30 grep -q "^$tag " "$TEST_TMP/caller$1.out" || { echo "no answer"; return 1; }
+    grep "^$tag " "$TEST_TMP/caller$1.out" | cut -d' ' -f2-
+}
+fence() { # A|B INSTANCE → prints 'bs true "..."' / 'bs false "..."' like busctl
+    local out
+    out=$(caller_cmd "$1" fence "$2")
+    case "$out" in
+        "ok "*) echo "bs true \"${out#ok }\"" ;;
+        "refused "*) echo "bs false \"${out#refused }\"" ;;
+        *) echo "$out"; return 1 ;;
+    esac
+}
+release() { [ "$(caller_cmd "$1" release "$2")" = released ]; }
 held() { # A|B INSTANCE → "b true"/"b false"
     local p
     p=$($BUSCTL call "org.vigil.FenceZk$1" /org/vigil/FenceZk1 org.vigil.FenceZk1.Manager ListInstances \
@@ -99,6 +127,8 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 agent_start A
 agent_start B
+caller_start A
+caller_start B
 
 # the lease inequality is checked against each instance: VI_2's 5 s vip_lease
 # cannot end within t - t/2 = 1.5 s (warned, with its location); VI_1's
@@ -171,6 +201,25 @@ ms=$(ms_since "$t0")
 grep -q '^bs true' "$TEST_TMP/f2" || fail "after Release by $W, $L did not get the lock: $(cat "$TEST_TMP/f2")"
 assert_eq "$(held $W VI_1)" "b false" "Held after Release"
 log "2. $W released, $L got VI_1 ${ms}ms later"
+
+# ---- 2b. the caller holding the lock (vrrpd) dies: the lock is given back ----
+# (its VIPs go with vrrpd's own lease; keeping the lock would only keep the
+# peer out of MASTER)
+fence $W VI_1 > "$TEST_TMP/f2b" 2>&1 &
+pw=$!
+sleep 0.5
+eval "cpid=\$caller${L}_PID"
+t0=$(date +%s%N)
+kill -9 "$cpid"
+wait $pw
+ms=$(ms_since "$t0")
+grep -q '^bs true' "$TEST_TMP/f2b" || fail "after the holder's caller died, $W did not get VI_1: $(cat "$TEST_TMP/f2b")"
+grep -q "left the bus" "$TEST_TMP/fence$L.log" || fail "$L did not log the caller leaving"
+log "2b. $L's caller killed: $W got VI_1 ${ms}ms later"
+caller_start $L
+# hand VI_1 back to $L for what follows
+release $W VI_1 || fail "Release by $W"
+fence $L VI_1 | grep -q '^bs true' || fail "$L could not take VI_1 back"
 
 # ---- 3. kill -9 of the holder: the other gets it after the session timeout ----
 # $L holds VI_1; let it hold VI_2 too, then kill it.
