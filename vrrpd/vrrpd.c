@@ -392,8 +392,10 @@ static void instance_on_transition(Instance *i, VrrpState from, VrrpState to, co
         i->last_transition = now_usec(CLOCK_REALTIME);
         snprintf(i->last_reason, sizeof i->last_reason, "%s", reason);
 
-        if (from == VRRP_STATE_MASTER)
+        if (from == VRRP_STATE_MASTER) {
                 instance_vips_down(i);
+                vrrp_fence_left_master(i);
+        }
         if (to == VRRP_STATE_MASTER) {
                 count(i, VRRP_COUNTER_MASTER_TRANSITIONS);
                 instance_vips_up(i, reason);
@@ -439,7 +441,13 @@ static void instance_handle(Instance *i, const VrrpFsmOutput *o) {
         }
         if (o->changed)
                 instance_on_transition(i, o->from, o->to, o->reason);
+        if (o->promotion_requested)
+                vrrp_fence_request(i);
         instance_arm_timer(i);
+}
+
+void instance_apply(Instance *i, const VrrpFsmOutput *o) {
+        instance_handle(i, o);
 }
 
 static int on_fsm_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -781,6 +789,11 @@ static const char *instance_own_fault(Instance *i, int *ret_weight, char *buf, s
                 snprintf(buf, len, "VIP refused by the kernel: %s", strerror(-i->vip_error));
                 return buf;
         }
+        reason = vrrp_fence_fault(i);
+        if (reason) {
+                snprintf(buf, len, "%s", reason);
+                return buf;
+        }
         *ret_weight = weight;
         return NULL;
 }
@@ -916,6 +929,7 @@ static Instance *instance_free(Instance *i) {
         if (i->manager && i->manager->nl)
                 vrrp_nl_cancel(i->manager->nl, i);
         instance_close_socket(i);
+        vrrp_fence_free(i);
         sd_event_source_disable_unref(i->timer);
         sd_event_source_disable_unref(i->vip_wait_timer);
         sd_event_source_disable_unref(i->garp_timer);
@@ -1013,6 +1027,7 @@ static int instance_new(Manager *m, const VrrpInstanceConf *c, Instance **ret) {
                 .family = c->family,
         };
         vrrp_fsm_init(&i->fsm, &p);
+        vrrp_fence_configure(i);
         instance_compute_leases(i);
 
         snprintf(i->ifname, sizeof i->ifname, "%s", c->interface);
@@ -1175,6 +1190,9 @@ static int vrrpd_start(Daemon *d) {
         r = vrrp_track_start(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot subscribe to checkerd: %m");
+        r = vrrp_fence_start(m);
+        if (r < 0)
+                return r;
 
         r = sd_event_add_time_relative(d->event, &m->counters_timer, CLOCK_MONOTONIC, USEC_PER_SEC, 0,
                                        on_counters_timer, m);
@@ -1324,6 +1342,7 @@ static void vrrpd_free(Daemon *d) {
         Manager *m = manager_get(d);
 
         vrrp_track_free(m);
+        vrrp_fence_stop(m);
         for (size_t k = 0; k < m->n_instances; k++)
                 instance_free(m->instances[k]);
         free(m->instances);

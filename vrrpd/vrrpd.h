@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "vrrp-addr.h"
+#include "vrrp-fence.h"
 #include "vrrp-fsm.h"
 #include "vrrp-lease.h"
 #include "vrrp-packet.h"
@@ -98,6 +99,7 @@ struct Instance {
         char last_reason[VRRP_REASON_MAX];
         RateLimit rx_ratelimit;
         bool stopped;
+        FenceState *fence;                /* vrrp-fence.c, NULL until the first fence round */
 };
 
 struct SyncGroup {
@@ -141,6 +143,8 @@ Instance *manager_find_instance(Manager *m, const char *name);
 int instance_set_priority(Instance *i, uint32_t priority, sd_bus_error *error);
 int instance_demote(Instance *i, sd_bus_error *error);
 uint8_t instance_effective_priority(const Instance *i);
+/* Acts on a state machine output (adverts, transitions, fence requests). */
+void instance_apply(Instance *i, const VrrpFsmOutput *o);
 /* Re-evaluates faults and priorities of every instance (tracking changed). */
 void manager_evaluate(Manager *m);
 
