@@ -9,10 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "convert.h"
 #include "log.h"
 #include "macro.h"
 #include "vigilctl.h"
+
+#define CHECK_MAX_BYTES (512u * 1024u)
 
 static void convert_help(void) {
         printf("vigilctl convert KEEPALIVED_CONF [-o OUT] [--strict] [--config-id ID]\n\n"
@@ -102,7 +105,35 @@ static int verb_convert(int argc, char **argv) {
                 kc_diags_free(&diags);
                 return 1;
         }
-        if (strict && diags.n_warnings > 0) {
+        /* The result must also pass the configuration check where it is converted;
+         * it may not (a script path that only exists on the target machine):
+         * say so, with the YAML locations, as a warning. */
+        size_t check_problems = 0;
+        if (strlen(yaml) > CHECK_MAX_BYTES)
+                /* the config model's loader is slow on very large files (see the report); do not make
+                 * a 10 MB conversion wait minutes for it */
+                fprintf(stderr, "%s: note: the result is larger than %u KiB and was not checked here: run "
+                                "'vigilctl check-config' on it\n", argv[optind], CHECK_MAX_BYTES / 1024);
+        else {
+                ConfDiags cd = {};
+                Config *conf = NULL;
+                const char *name = output ? output : "(converted)";
+                if (config_load_string(name, yaml, strlen(yaml), &conf, &cd) < 0) {
+                        fprintf(stderr, "%s: warning: the converted configuration does not pass the configuration "
+                                        "check here:\n", argv[optind]);
+                        conf_diags_print(&cd, stderr);
+                        check_problems = cd.n_errors > 0 ? cd.n_errors : 1;
+                }
+                config_free(conf);
+                conf_diags_free(&cd);
+        }
+        if (strict && (diags.n_warnings > 0 || check_problems > 0)) {
+                if (diags.n_warnings == 0) {
+                        fprintf(stderr, "%s: not converted (--strict): the result does not pass the configuration "
+                                        "check.\n", argv[optind]);
+                        kc_diags_free(&diags);
+                        return 1;
+                }
                 fprintf(stderr, "%s: not converted (--strict): %zu keyword%s could not be converted as they are.\n",
                         argv[optind], diags.n_warnings, diags.n_warnings == 1 ? "" : "s");
                 kc_diags_free(&diags);

@@ -66,6 +66,17 @@ timeout 30 "$VIGILCTL" convert - <unsupported.conf >"$TEST_TMP/stdin.yaml" 2>"$T
 assert_contains "$(cat "$TEST_TMP/stdin.err")" "(stdin):18: keyword 'virtual_routes'" "stdin locations"
 diff <(grep -v '^#' "$TEST_TMP/u.yaml") <(grep -v '^#' "$TEST_TMP/stdin.yaml") >/dev/null || fail "stdin gives another result"
 
+log "the result is run through the configuration check: problems are warnings (errors with --strict)"
+printf 'virtual_server 10.1.0.1 80 {\n real_server 10.2.0.1 80 {\n  MISC_CHECK {\n   misc_path /nonexistent/check.sh\n  }\n }\n}\n' \
+    >"$TEST_TMP/misc.conf"
+convert "$TEST_TMP/misc.conf" -o "$TEST_TMP/misc.yaml"
+[ $rc = 0 ] || fail "misc.conf: exit $rc"
+assert_contains "$err" "$TEST_TMP/misc.conf: warning: the converted configuration does not pass the configuration check here" "self-check"
+grep -qE "^$TEST_TMP/misc.yaml:[0-9]+:[0-9]+: error: command: '/nonexistent/check.sh' does not exist" <<<"$err" ||
+    fail "self-check without the YAML location: $err"
+convert --strict "$TEST_TMP/misc.conf"
+[ $rc = 1 ] || fail "--strict with a failing self-check: exit $rc"
+
 log "includes: globs relative to the including file, nested, a pattern matching nothing"
 convert includes/keepalived.conf
 [ $rc = 0 ] || { echo "$err" >&2; fail "includes: exit $rc"; }

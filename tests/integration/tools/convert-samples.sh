@@ -72,14 +72,17 @@ while IFS= read -r line; do
             # shellcheck disable=SC2086
             "$VIGILCTL" convert $opts "$in" >"$out.again" 2>/dev/null || fail "$sample: second conversion failed"
             cmp -s "$out" "$out.again" || fail "$sample: the output differs between two runs"
-            # every warning names FILE:LINE of the sample
-            if grep -v "^$in:[0-9]*: " "$TEST_TMP/stderr" | grep -q .; then
+            # every warning names FILE:LINE of the sample (or, for the configuration
+            # check vigilctl convert runs on its result, FILE:LINE:COL of the output)
+            if grep -v -e "^$in:[0-9]*: " -e "^$in: warning: the converted configuration does not pass" \
+                    -e "^$out:[0-9]*:[0-9]*: " "$TEST_TMP/stderr" | grep -q .; then
                 cat "$TEST_TMP/stderr" >&2
                 fail "$sample: a diagnostic without FILE:LINE"
             fi
             if [ "$result" = ok ]; then
                 msg=$(config_checks "$out") || { echo "$msg" >&2; fail "$sample: the converted configuration is refused"; }
             else
+                grep -qF -- "$reason" "$TEST_TMP/stderr" || fail "$sample: vigilctl convert did not warn: $reason"
                 msg=$(config_checks "$out") && fail "$sample: expected the configuration check to fail ($reason)"
                 grep -qF -- "$reason" <<<"$msg" || { echo "$msg" >&2; fail "$sample: check failed for another reason than '$reason'"; }
                 grep -qE "^([a-z-]+: )?$out:[0-9]+:[0-9]+: error:" <<<"$msg" || fail "$sample: the check error has no file:line:col"
