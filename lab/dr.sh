@@ -58,7 +58,7 @@ YAML
 
     local d; d=$(distribution client http://10.20.0.100/ 20)
     info "20 requests: $d"
-    if [ "$(count_of "$d" rs1)" = 10 ] && [ "$(count_of "$d" rs2)" = 10 ]; then pass "rr spreads 10:10"; else fail "rr spreads 10:10" "$d"; fi
+    if even_split "$d" rs1 rs2 20; then pass "rr spreads evenly" "$d"; else fail "rr spreads evenly" "$d"; fi
     local mac_dir mac_seen
     mac_dir=$(on dir cat /sys/class/net/eth0/address)
     mac_seen=$(on client ip neigh show 10.20.0.100 | awk '{print $5}')

@@ -134,9 +134,12 @@ lab_daemon() {
     ip netns exec "lab-$host" env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" VIGIL_STATE_DIR="$LAB_TMP/state-$host" \
         "$bin" --log-target=console "$@" >>"$LAB_TMP/$logname.log" 2>&1 &
     local pid=$!
+    disown $pid   # no "Killed" job notices when a lab kill -9s it on purpose
     eval "PID_${logname//-/_}=$pid"
     lab_on_exit "kill $pid"
 }
+# wait_gone PID [SECONDS]: wait until a (disowned) process has exited.
+wait_gone() { local i; for i in $(seq $(( ${2:-10} * 20 ))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; return 1; }
 
 # now_ms: CLOCK_REALTIME in ms (bash 5, no fork: busybox date has no %N).
 now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
@@ -153,7 +156,7 @@ wait_until() {
 }
 
 # fetch HOST URL: the page body, or empty on failure (1 s timeout).
-fetch() { on "$1" curl -s --max-time 1 "$2" 2>/dev/null; }
+fetch() { on "$1" curl -s --max-time "${3:-2}" "$2" 2>/dev/null; }
 
 # distribution HOST URL N: "name=count ..." over N requests, each on a new
 # connection (busybox httpd closes after every answer), from one curl process:
@@ -161,10 +164,16 @@ fetch() { on "$1" curl -s --max-time 1 "$2" 2>/dev/null; }
 distribution() {
     local host=$1 url=$2 n=$3 i urls=()
     for i in $(seq "$n"); do urls+=("$url"); done
-    on "$host" curl -s --max-time 2 "${urls[@]}" 2>/dev/null | grep -v '^$' | sort | uniq -c |
+    on "$host" curl -s --max-time 5 "${urls[@]}" 2>/dev/null | grep -v '^$' | sort | uniq -c |
         awk '{printf "%s=%s ", $2, $1}'
 }
 # count_of "DIST" NAME
+# even_split "DIST" A B N: rr-like spread: N requests (at most one lost to an
+# emulation hiccup), neither server more than one ahead of the other.
+even_split() {
+    local a b; a=$(count_of "$1" "$2"); b=$(count_of "$1" "$3")
+    [ $((a + b)) -ge $(($4 - 1)) ] && [ $((a - b)) -le 1 ] && [ $((b - a)) -le 1 ]
+}
 count_of() { local v; v=$(grep -o "\(^\| \)$2=[0-9]*" <<<"$1" | cut -d= -f2 | head -1); echo "${v:-0}"; }
 
 ipvs_table() { on "$1" ipvsadm -Ln 2>&1; }
@@ -177,7 +186,7 @@ ipvsd_start() {
     lab_bus "$host"
     lab_daemon "$host" "$host" "ipvsd-$host" "$IPVSD" -c "$cfg"
     local busvar="BUS_${host//-/_}"
-    if wait_until 20 env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" busctl --system get-property org.vigil.Ipvs1 /org/vigil/Ipvs1 org.vigil.Ipvs1.Manager Version; then
+    if wait_until 90 env DBUS_SYSTEM_BUS_ADDRESS="${!busvar}" busctl --system get-property org.vigil.Ipvs1 /org/vigil/Ipvs1 org.vigil.Ipvs1.Manager Version; then
         pass "vigil-ipvsd started on $host"
     else
         fail "vigil-ipvsd did not start on $host" "$(tail -n 5 "$LAB_TMP/ipvsd-$host.log" | tr '\n' ' ')"

@@ -52,7 +52,7 @@ YAML
     local d; d=$(distribution client http://192.168.60.100/ 20)
     fwd_after=$(on router cat /sys/class/net/eth0/statistics/tx_packets)
     info "20 requests: $d"
-    if [ "$(count_of "$d" rs1)" = 10 ] && [ "$(count_of "$d" rs2)" = 10 ]; then pass "rr over IPIP spreads 10:10"; else fail "rr over IPIP" "$d"; fi
+    if even_split "$d" rs1 rs2 20; then pass "rr over IPIP spreads evenly" "$d"; else fail "rr over IPIP spreads evenly" "$d"; fi
     local stats inpkts outpkts
     read -r inpkts outpkts <<<"$(on dir ipvsadm -Ln --stats -t 192.168.60.100:80 | awk '/^TCP/ {print $4, $5}')"
     info "director IPVS counters: InPkts=$inpkts OutPkts=$outpkts; router forwarded $((fwd_after - fwd_before)) packets to the client net"
