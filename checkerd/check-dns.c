@@ -91,11 +91,13 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
                 (void) sd_event_source_set_io_events(slot->io, events);
                 return;
         }
-        if (!free_slot || probe_add_io(st->probe->checker->event, &free_slot->io, fd, events, on_sock, st) < 0) {
+        /* level-triggered: c-ares reads what it wants per call */
+        if (!free_slot || sd_event_add_io(st->probe->checker->event, &free_slot->io, fd, events, on_sock, st) < 0) {
                 log_check(LOG_WARNING, 0, st->probe->conf->name, "Check %s: cannot watch a c-ares socket.",
                           st->probe->conf->name);
                 return;
         }
+        (void) sd_event_source_set_priority(free_slot->io, PROBE_PRIORITY);
         free_slot->fd = fd;
 }
 

@@ -173,7 +173,7 @@ static bool consume(Probe *p, const uint8_t *d, size_t n) {
 }
 
 static int update_events(HttpAttempt *a, uint32_t events) {
-        return sd_event_source_set_io_events(a->io, events);
+        return probe_set_events(a->io, events);
 }
 
 static void step(Probe *p, uint32_t revents);
@@ -284,6 +284,8 @@ static void step(Probe *p, uint32_t revents) {
                 if (consume(p, buf, (size_t) n) || n == 0)
                         return;
         }
+        /* Not drained yet: re-arm (edge-triggered) and let other probes run. */
+        (void) update_events(a, EPOLLIN);
 }
 
 static char *build_request(Probe *p) {

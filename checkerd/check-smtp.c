@@ -66,10 +66,11 @@ static const char *helo_name(const CheckConf *c, char *buf, size_t len) {
         return buf;
 }
 
+static int smtp_read_one(Probe *p, SmtpAttempt *a, int fd);
+
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Probe *p = userdata;
         SmtpAttempt *a = p->data;
-        char host[256];
         int r;
 
         if (a->phase == SMTP_CONNECT) {
@@ -79,13 +80,32 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                         return 0;
                 }
                 a->phase = SMTP_BANNER;
-                (void) sd_event_source_set_io_events(a->io, EPOLLIN);
+                (void) probe_set_events(a->io, EPOLLIN);
                 return 0;
         }
 
+        /* edge-triggered: read until EAGAIN (replies are small and bounded) */
+        for (;;) {
+                if (!p->data || a->len >= sizeof a->buf - 1)
+                        break;
+                int k = smtp_read_one(p, a, fd);
+                if (k <= 0)
+                        return 0;
+        }
+        if (p->data)
+                smtp_finish(p, CHECK_RESULT_DOWN, "bad SMTP reply (too long)");
+        return 0;
+}
+
+/* One recv() and what follows from it. Returns 1 to read again, 0 when done
+ * (EAGAIN, or the attempt ended). */
+static int smtp_read_one(Probe *p, SmtpAttempt *a, int fd) {
+        char host[256];
         ssize_t n = recv(fd, a->buf + a->len, sizeof a->buf - 1 - a->len, 0);
         if (n < 0) {
-                if (errno != EAGAIN && errno != EINTR)
+                if (errno == EINTR)
+                        return 1;
+                if (errno != EAGAIN)
                         smtp_finish(p, CHECK_RESULT_DOWN, "recv: %s", strerror(errno));
                 return 0;
         }
@@ -98,7 +118,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         size_t used;
         int code = smtp_reply_parse(a->buf, a->len, &used);
         if (code == 0)
-                return 0;
+                return 1; /* more to come */
         if (code < 0) {
                 smtp_finish(p, CHECK_RESULT_DOWN, "bad SMTP reply%s", code == -E2BIG ? " (too long)" : "");
                 return 0;
@@ -116,14 +136,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                         return smtp_finish(p, CHECK_RESULT_DOWN, "SMTP banner %d", code), 0;
                 if (send_line(p, a, "EHLO", helo_name(p->conf, host, sizeof host)))
                         a->phase = SMTP_EHLO;
-                return 0;
+                return p->data ? 1 : 0;
         case SMTP_EHLO:
                 if (code == 250)
                         break;
                 if (code >= 500) { /* an old server: try HELO */
                         if (send_line(p, a, "HELO", helo_name(p->conf, host, sizeof host)))
                                 a->phase = SMTP_HELO;
-                        return 0;
+                        return p->data ? 1 : 0;
                 }
                 return smtp_finish(p, CHECK_RESULT_DOWN, "SMTP EHLO answered %d", code), 0;
         case SMTP_HELO:

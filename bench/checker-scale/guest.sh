@@ -98,6 +98,14 @@ run_vigil() { # N_HTTP N_EXEC TAG
         "$BUILD/checkerd/vigil-checkerd" --log-target=console --log-level=${VIGIL_LOG_LEVEL:-warning} -c "$TMP/vigil.yaml" \
                 >"$TMP/vigil-$3.log" 2>&1 &
         local pid=$!
+        # the clock starts once it is up (config loaded, objects on the bus)
+        local t0=$SECONDS
+        until busctl --address=$DBUS_SYSTEM_BUS_ADDRESS call org.vigil.Checker1 /org/vigil/Checker1 \
+                        org.vigil.Checker1.Manager ListChecks >/dev/null 2>&1; do
+                kill -0 $pid 2>/dev/null || { tail "$TMP/vigil-$3.log" >&2; exit 1; }
+                sleep 0.2
+        done
+        echo "  (vigil-checkerd ready after $((SECONDS - t0)) s)" >&2
         local m
         m=$(measure vigil $pid)
         local stats
@@ -124,8 +132,14 @@ run_keepalived() { # N_HTTP N_EXEC TAG
         local parent=$!
         local i
         for ((i = 0; i < 100; i++)); do [ -s "$TMP/kc.pid" ] && break; sleep 0.1; done
-        local child
+        local child t0=$SECONDS
         child=$(cat "$TMP/kc.pid")
+        # ready: every checker activated
+        until [ "$(grep -c "Activating healthchecker" "$TMP/keepalived-$3.log")" -ge $(( $1 + $2 )) ]; do
+                kill -0 $child 2>/dev/null || { tail "$TMP/keepalived-$3.log" >&2; exit 1; }
+                sleep 0.2
+        done
+        echo "  (keepalived ready after $((SECONDS - t0)) s)" >&2
         local m
         m=$(measure keepalived $child)
         kill $parent; wait $parent 2>/dev/null || true
