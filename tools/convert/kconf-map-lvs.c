@@ -273,12 +273,10 @@ static void host_block(KcMap *m, KcNode *h, Fields *chk) {
 static void map_checker(KcMap *m, KcNode *c, const char *type, Fields *chk, bool *alpha) {
         bool first_url = true, first_host = true, https = streq(type, "https"), exec = streq(type, "exec");
         usec_t u;
-        int64_t v;
 
         for (size_t i = 0; i < c->n_children; i++) {
                 KcNode *n = c->children[i];
                 const char *k = n->keyword;
-                uint16_t p;
 
                 if (exec && streq(k, "connect_timeout")) {
                         map_noop(m, n, "MISC_CHECK scripts are bounded by misc_timeout");
@@ -425,12 +423,8 @@ static void map_checker(KcMap *m, KcNode *c, const char *type, Fields *chk, bool
                 } else if ((streq(k, "dynamic") || streq(k, "weight")) && streq(type, "file")) {
                         if (streq(k, "weight") && !(n->n_args == 1 && streq(n->args[0], "1")))
                                 map_unsupported(m, n, "the value in the file is used as the weight as it is");
-                } else if (streq(k, "require_reply") || streq(k, "payload")) {
-                        map_unknown(m, n);
                 } else
                         map_unknown(m, n);
-                (void) v;
-                (void) p;
         }
         if (https) {
                 if (fset(chk, "tls_verify", "false") < 0) /* keepalived does not verify certificates */

@@ -75,7 +75,7 @@ void map_noop(KcMap *m, const KcNode *n, const char *reason) {
 }
 
 void map_unknown(KcMap *m, const KcNode *n) {
-        map_unsupported(m, n, "unknown keyword here (not in keepalived.conf(5)), ignored");
+        map_unsupported(m, n, "unknown in this block, ignored");
 }
 
 void map_printf(KcMap *m, FILE *f, const char *fmt, ...) {
