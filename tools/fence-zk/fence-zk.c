@@ -379,10 +379,10 @@ static int on_lease_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 lease_arm(a);
                 return 0;
         }
-        if (asprintf(&reason, "zookeeper-lease-expired: no answer from ZooKeeper for %s (session %s, timeout %s); "
-                              "revoking before the session can expire",
-                     format_duration(b1, sizeof b1, now_usec(CLOCK_MONOTONIC) - a->last_contact), a->session_state,
-                     format_duration(b2, sizeof b2, a->t)) < 0)
+        /* short: callers may cut long reasons */
+        if (asprintf(&reason, "zookeeper-lease-expired: no answer for %s (session %s, timeout %s)",
+                     format_duration(b1, sizeof b1, (now_usec(CLOCK_MONOTONIC) - a->last_contact) / USEC_PER_MSEC * USEC_PER_MSEC),
+                     a->session_state, format_duration(b2, sizeof b2, a->t)) < 0)
                 reason = NULL;
         revoke_all(a, reason ?: "zookeeper-lease-expired");
         return 0;
@@ -426,8 +426,9 @@ static int on_pending_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         if (!a->connected)
                 r = asprintf(&detail, "not connected to ZooKeeper (%s, session %s) within %s", a->hosts, a->session_state, b);
         else if (in->holder_node)
-                r = asprintf(&detail, "lock %s/%s is held by %s (node %s); not acquired within %s", a->root, in->name,
-                             in->holder_desc ?: "(unknown)", in->holder_node, b);
+                /* most telling first: callers may cut long reasons (vrrpd keeps ~128 bytes) */
+                r = asprintf(&detail, "held by %s; not acquired within %s (lock %s/%s, node %s)",
+                             in->holder_desc ?: "(unknown)", b, a->root, in->name, in->holder_node);
         else
                 r = asprintf(&detail, "lock %s/%s not acquired within %s", a->root, in->name, b);
         pending_reply(in, p, false, r < 0 ? "not acquired in time" : detail);
