@@ -79,7 +79,7 @@ ha_vigil_start_vrrp() {
     lab_daemon dir$1 dir$1 vrrpd-dir$1 "$VRRPD" -c "$LAB_TMP/vigil-dir$1.yaml"
 }
 ha_vigil_kill() { local v="PID_vrrpd_dir$1"; kill -9 "${!v}"; }
-ha_vigil_stop() { local v="PID_vrrpd_dir$1"; kill -TERM "${!v}"; wait "${!v}" 2>/dev/null; }
+ha_vigil_stop() { local v="PID_vrrpd_dir$1"; kill -TERM "${!v}"; wait_gone "${!v}"; }
 ha_vigil_restart() { ha_vigil_start_vrrp "$1"; }
 ha_vigil_weight() { # DIR RS → weight of the real server in dir's kernel table
     on dir$1 ipvsadm -Ln -t $HA_VIP:80 | awk -v rs="10.60.0.1$2:80" '$2==rs {print $4}'
@@ -148,11 +148,12 @@ ha_keepalived_restart() {
     ip netns exec "lab-dir$1" keepalived -n -l -D -f "$LAB_TMP/keepalived-dir$1.conf" -p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/check.pid" \
         >>"$LAB_TMP/keepalived-dir$1.log" 2>&1 &
     eval "PID_ka_dir$1=$!"
+    disown $!
     lab_on_exit "kill -9 \$(cat $d/*.pid 2>/dev/null) $! 2>/dev/null"
 }
 # "keepalived on the MASTER is killed": every keepalived process of that node.
 ha_keepalived_kill() { local d=$LAB_TMP/ka-dir$1; kill -9 $(cat "$d"/*.pid 2>/dev/null) 2>/dev/null; rm -f "$d"/*.pid; }
-ha_keepalived_stop() { local v="PID_ka_dir$1"; kill -TERM "${!v}"; wait "${!v}" 2>/dev/null; }
+ha_keepalived_stop() { local v="PID_ka_dir$1"; kill -TERM "${!v}"; wait_gone "${!v}"; }
 ha_keepalived_weight() { ha_vigil_weight "$@"; }
 
 # ---- the scenario -------------------------------------------------------------
@@ -164,20 +165,18 @@ ha_answering() {
     grep -q "$MAC2" <<<"$macs" && out=${out:+$out+}dir2
     echo "${out:-none}"
 }
-ha_addr_tables() { # print both nodes' VIP presence a few times (the window after a fault)
-    local i t0 now
+ha_addr_tables() { # both nodes' VIP presence in the window after a fault (who answers ARP is in the probe's record)
+    local i t0 now a1 a2
     t0=$(now_ms)
     for i in $(seq "$1"); do
         now=$(( $(now_ms) - t0 ))
-        local a1 a2
         a1=$(on dir1 ip -4 -o addr show dev eth0 | grep -c "$HA_VIP/" || true)
         a2=$(on dir2 ip -4 -o addr show dev eth0 | grep -c "$HA_VIP/" || true)
-        info "$(printf '  t+%5dms  dir1: %-12s dir2: %-12s ARP: %s' "$now" "$([ "$a1" = 1 ] && echo "has VIP" || echo -)" \
-            "$([ "$a2" = 1 ] && echo "has VIP" || echo -)" "$(ha_answering)")"
-        sleep 0.3
+        info "$(printf '  t+%5dms  dir1: %-8s dir2: %-8s' "$now" "$([ "$a1" = 1 ] && echo "VIP" || echo -)" \
+            "$([ "$a2" = 1 ] && echo "VIP" || echo -)")"
+        sleep 0.5
     done
 }
-
 answering_is() { [ "$(ha_answering)" = "$1" ]; }
 answering_includes() { [[ "$(ha_answering)" == *"$1"* ]]; }
 weights_are() { # IMPL W1 W2: rs1 and rs2 weights on dir1's table

@@ -96,7 +96,7 @@ for d in $DAEMONS; do
     assert_contains "$out" "vigil.yaml:6:" "$d reload error names file:line"
     pidvar=${d}_PID
     kill -0 "${!pidvar}" 2>/dev/null || fail "$d died on a broken reload"
-    bus_has_name "${NAME[$d]}" || fail "$d lost its bus name on a broken reload"
+    wait_for 10 bus_has_name "${NAME[$d]}" || fail "$d lost its bus name on a broken reload"
 done
 cp "$TEST_TMP/good.yaml" "$cfg"
 
