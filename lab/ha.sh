@@ -145,14 +145,17 @@ CONF
 ha_keepalived_restart() {
     local d=$LAB_TMP/ka-dir$1
     mkdir -p "$d"
-    ip netns exec "lab-dir$1" keepalived -n -l -D -f "$LAB_TMP/keepalived-dir$1.conf" -p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/check.pid" \
-        >>"$LAB_TMP/keepalived-dir$1.log" 2>&1 &
+    # -G: no syslog in the guest, and not -l: console output crawls under emulation
+    ip netns exec "lab-dir$1" keepalived -n -G -f "$LAB_TMP/keepalived-dir$1.conf" \
+        -p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/check.pid" >>"$LAB_TMP/keepalived-dir$1.out" 2>&1 &
     eval "PID_ka_dir$1=$!"
     disown $!
-    lab_on_exit "kill -9 \$(cat $d/*.pid 2>/dev/null) $! 2>/dev/null"
+    lab_on_exit "pkill -9 -f keepalived-dir$1.conf"
 }
 # "keepalived on the MASTER is killed": every keepalived process of that node.
-ha_keepalived_kill() { local d=$LAB_TMP/ka-dir$1; kill -9 $(cat "$d"/*.pid 2>/dev/null) 2>/dev/null; rm -f "$d"/*.pid; }
+ha_keepalived_kill() { # parent and children: they all carry this node's config path
+    pkill -9 -f "keepalived-dir$1.conf"; rm -f "$LAB_TMP/ka-dir$1"/*.pid
+}
 ha_keepalived_stop() { local v="PID_ka_dir$1"; kill -TERM "${!v}"; wait_gone "${!v}"; }
 ha_keepalived_weight() { ha_vigil_weight "$@"; }
 
