@@ -238,7 +238,7 @@ static void step(Probe *p, uint32_t revents) {
                                 n = send(a->fd, a->req + a->req_off, a->req_len - a->req_off, MSG_NOSIGNAL);
                                 if (n < 0) {
                                         if (errno == EAGAIN || errno == EINTR) {
-                                                (void) update_events(a, EPOLLOUT);
+                                                (void) update_events(a, EPOLLIN | EPOLLOUT);
                                                 return;
                                         }
                                         return http_finish(p, CHECK_RESULT_DOWN, "send: %s", strerror(errno));
@@ -247,9 +247,10 @@ static void step(Probe *p, uint32_t revents) {
                         a->req_off += (size_t) n;
                 }
                 a->phase = PHASE_RECV;
-                (void) update_events(a, EPOLLIN);
-                if (!(revents & EPOLLIN) && !a->ssl)
-                        return;
+                if (a->ssl)
+                        (void) update_events(a, EPOLLIN);
+                /* plain: registered for EPOLLIN|EPOLLOUT from the start (one
+                 * epoll_ctl less per run); just try, EAGAIN waits for the edge */
         }
 
         /* PHASE_RECV: read at most a few chunks per wakeup so one fast,
@@ -379,7 +380,7 @@ static int http_start(Probe *p) {
                 }
         }
 
-        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
+        r = probe_add_io(p->checker->event, &a->io, fd, a->ssl ? EPOLLOUT : EPOLLIN | EPOLLOUT, on_io, p);
         if (r < 0) {
                 http_cancel(p);
                 return r;

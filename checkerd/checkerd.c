@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/ssl.h>
-
 #include "checker.h"
 #include "log.h"
 
@@ -40,7 +38,8 @@ static int checkerd_start(Daemon *d) {
         sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
-        (void) OPENSSL_init_ssl(0, NULL);
+        /* No OpenSSL_init here: OpenSSL initializes itself on first use, so a
+         * checker without https checks never pays for it (RSS). */
 
         /* daemon_main() registered the Manager with ops.manager_vtable. */
         r = checker_bus_register(c);

@@ -10,7 +10,13 @@ set -euo pipefail
 BUILD=$1 BACKEND=$2 N=$3 NEXEC=$4 DUR=$5
 WARM=${WARM:-6}
 PORT=8080
-TMP=$(mktemp -d "${KEEP:+$BUILD/bench/checker-scale/}checker-scale.XXXXXX" 2>/dev/null || mktemp -d /tmp/checker-scale.XXXXXX)
+# KEEP=1: in the build dir (shared with the host), else the guest's /tmp
+if [ -n "${KEEP:-}" ]; then
+        mkdir -p "$BUILD/bench/checker-scale"
+        TMP=$(mktemp -d "$BUILD/bench/checker-scale/checker-scale.XXXXXX")
+else
+        TMP=$(mktemp -d /tmp/checker-scale.XXXXXX)
+fi
 HZ=$(getconf CLK_TCK)
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
