@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "addr-util.h"
 #include "cleanup-libs.h"
@@ -288,8 +289,11 @@ int main(int argc, char **argv) {
                  (double) arg_refresh / USEC_PER_SEC, arg_max_connections);
 
         r = sd_event_add_time(event, &e.timer, CLOCK_MONOTONIC, 0, 10 * USEC_PER_MSEC, on_timer, &e);
-        if (r >= 0)
+        if (r >= 0) {
+                (void) sd_notify(false, "READY=1");
                 r = sd_event_loop(event);
+                (void) sd_notify(false, "STOPPING=1");
+        }
         else
                 log_error_errno(r, "Cannot add the refresh timer: %s", strerror(-r));
 
