@@ -129,6 +129,24 @@ wait_for 10 ready || fail "exporter does not answer after the flood"
 # the daemons kept working during the flood: still master, checks still probed
 $CHECK "$TEST_TMP/s.txt" 'vigil_vrrp_state{instance="VI_1",state="master"} 1' 'vigil_up{daemon="checkerd"} 1' || fail "after the flood"
 
+# A hung daemon (SIGSTOP) never slows a scrape: the collection times out
+# (--timeout 1s) in the background, scrapes keep getting the cache at once,
+# then vigil_up says it is not answering; it comes back after SIGCONT.
+kill -STOP "$vrrpd_PID"
+cleanup_add "kill -CONT $vrrpd_PID"
+slow=0
+for i in $(seq 1 15); do
+    t=$(ip netns exec "$ns" curl -s -o "$TEST_TMP/h.txt" -w '%{time_total}' --max-time 5 http://127.0.0.1:9650/metrics) || fail "scrape failed while vrrpd hangs"
+    awk -v t="$t" 'BEGIN {exit !(t > 0.3)}' && slow=$((slow + 1))
+    sleep 0.2
+done
+[ $slow -eq 0 ] || fail "$slow scrapes took over 0.3 s while vrrpd hangs"
+hung() { scrape "$TEST_TMP/h.txt" >/dev/null && grep -q '^vigil_up{daemon="vrrpd"} 0$' "$TEST_TMP/h.txt"; }
+wait_for 10 hung || fail "a hung vrrpd still shows as up"
+$CHECK "$TEST_TMP/h.txt" '!~vigil_vrrp_' 'vigil_up{daemon="checkerd"} 1' || fail "with vrrpd hung"
+kill -CONT "$vrrpd_PID"
+wait_for 10 ready || fail "vrrpd's metrics did not come back after SIGCONT"
+
 # A daemon that goes away: vigil_up 0 and its series disappear (no stale values).
 kill "$checkerd_PID"
 wait_for 10 bash -c "! $BUSCTL --list --no-legend | awk '{print \$1}' | grep -qx org.vigil.Checker1" || fail "checkerd did not exit"
