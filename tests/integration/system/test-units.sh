@@ -3,6 +3,7 @@
 # every command and man page they name exists) and the exposure score of
 # "systemd-analyze security --offline=true" against the goals:
 #   vigil-vrrpd <= 2.0, vigil-ipvsd <= 2.0, vigil-checkerd <= 1.5
+#   (and vigil-fence-zk <= 1.5 when it is built)
 # (Debian's keepalived.service scores 9.6 UNSAFE on the same scale).
 # The units are taken from the build dir as "meson install" would install
 # them; for verify, the ExecStart= binaries are pointed at the build dir and
@@ -14,12 +15,15 @@ require_cmd systemd-analyze
     fail "systemd's units are not installed (apt-get install systemd dbus)"
 
 units=$VIGIL_BUILD_ROOT/units
-declare -A goal=([vigil-vrrpd]=2.0 [vigil-ipvsd]=2.0 [vigil-checkerd]=1.5)
+declare -A goal=([vigil-vrrpd]=2.0 [vigil-ipvsd]=2.0 [vigil-checkerd]=1.5 [vigil-fence-zk]=1.5)
 status=0 n=0
 
 # ---- security scores -----------------------------------------------------
-for u in vigil-vrrpd vigil-ipvsd vigil-checkerd; do
+for u in vigil-vrrpd vigil-ipvsd vigil-checkerd vigil-fence-zk; do
     f=$units/$u.service
+    if [ "$u" = vigil-fence-zk ] && [ ! -f "$f" ]; then
+        echo "# vigil-fence-zk.service not generated (no ZooKeeper client in this build)"; continue
+    fi
     [ -f "$f" ] || fail "$f not generated"
     out=$(systemd-analyze security --offline=true --no-pager "$f" 2>&1) || true
     score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out" | tail -n 1)
@@ -73,6 +77,17 @@ if [ -f "$units/vigil-notify.service" ]; then
         partial=1
     fi
     verify+=("$stage/units/vigil-notify.service")
+fi
+if [ -f "$units/vigil-fence-zk.service" ]; then
+    bin=$VIGIL_BUILD_ROOT/tools/fence-zk/vigil-fence-zk
+    if [ -x "$bin" ]; then
+        sed "s#^ExecStart=$sbindir/vigil-fence-zk#ExecStart=$bin#" "$units/vigil-fence-zk.service" > "$stage/units/vigil-fence-zk.service"
+    else
+        echo "# vigil-fence-zk: $bin is not built; its unit is checked for syntax only"
+        sed "s#^ExecStart=$sbindir/vigil-fence-zk#ExecStart=/bin/true#" "$units/vigil-fence-zk.service" > "$stage/units/vigil-fence-zk.service"
+        partial=1
+    fi
+    verify+=("$stage/units/vigil-fence-zk.service")
 fi
 cp "$VIGIL_SOURCE_ROOT/units/vigil.target" "$stage/units/"
 verify+=("$stage/units/vigil.target")

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Runs inside the systemd VM (tests/vm/systemd/run), as root, as a systemd
-# service. Installs vigil (VIGIL_VM_MODE: meson install or dpkg -i) and
+# service. Installs vigil (VIGIL_VM_MODE: meson = meson install, deb = dpkg -i,
+# all = dpkg -i, every check, dpkg --purge, then meson install and the basic
+# checks again) and
 # proves the shipped units work under the real systemd and system bus:
 # the three daemons reach active and own their names as their users, reload,
 # restart when killed, refuse broken configurations with the errors in the
@@ -43,12 +45,16 @@ mainpid() { systemctl show -P MainPID "$1"; }
 prop() { systemctl show -P "$2" "$1"; }
 daemons="vigil-vrrpd vigil-checkerd vigil-ipvsd"
 conf=/etc/vigil/vigil.yaml
+owner_is() { [ "$(owner "$1")" = "$2" ]; }
+rs_weight() { [ "$(ipvs_rs)" = "$1" ]; }
+ipvs_rs() { ipvsadm -Ln -t 10.200.0.100:80 2>/dev/null | awk '$2 == "10.200.0.2:8080" { print $4 }'; }
+vip_present() { ip -o addr show dev vd0 | grep -q ' 10.200.0.100/32 '; }
+owner() { busctl list --no-legend 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
 
 echo "# mode $VIGIL_VM_MODE, systemd $(systemctl --version | head -1 | cut -d' ' -f2), uptime $(cut -d' ' -f1 /proc/uptime)s"
 
 # ---- install -------------------------------------------------------------------
-case $VIGIL_VM_MODE in
-meson)
+install_meson() {
 	meson install -C "$VIGIL_VM_BUILD" --no-rebuild --quiet >/tmp/install.log 2>&1 ||
 		{ cat /tmp/install.log; die "meson install failed"; }
 	# what a package's maintainer scripts do
@@ -56,38 +62,44 @@ meson)
 	systemd-tmpfiles --create vigil.conf || die "systemd-tmpfiles"
 	systemctl daemon-reload
 	systemctl restart systemd-sysctl.service systemd-modules-load.service
-	mkdir -p /etc/vigil && : > $conf
-	;;
-deb)
+	mkdir -p /etc/vigil
+	[ -e $conf ] || : > $conf
+	ok "meson install (prefix /usr) into the guest"
+}
+install_deb() {
 	dpkg -i "$VIGIL_VM_DEB" >/tmp/install.log 2>&1 || { cat /tmp/install.log; die "dpkg -i failed"; }
-	check "package: vigil.target enabled by the package" systemctl -q is-enabled vigil.target
+	ok "dpkg -i $(basename "$VIGIL_VM_DEB")"
+	check "package: vigil.target enabled" systemctl -q is-enabled vigil.target
+	check "package: postinst started the daemons (empty /etc/vigil/vigil.yaml)" \
+		wait_for 120 systemctl -q is-active $daemons
 	check "package: /etc/vigil/vigil.yaml is a conffile" grep -q '^ /etc/vigil/vigil.yaml ' /var/lib/dpkg/status
-	;;
-esac
-# dbus-daemon re-reads its policy on file changes; make sure it has.
-busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null
-for u in vigil-check vigil-vrrp vigil-fence; do
-	check "user $u created by sysusers.d/vigil.conf" getent passwd $u
-done
-check "group vigil-admin created" getent group vigil-admin
-check "/run/vigil created by tmpfiles.d (root:vigil-admin 0775)" \
-	test "$(stat -c '%U:%G %a' /run/vigil 2>/dev/null)" = "root:vigil-admin 775"
-check "sysctl.d: ping_group_range covers every group" \
-	test "$(sysctl -n net.ipv4.ping_group_range | tr -s '\t ' ' ')" = "0 2147483647"
-check "modules-load.d: ip_vs loaded" test -d /sys/module/ip_vs
-check "units verify on the installed system" systemd-analyze verify /lib/systemd/system/vigil-vrrpd.service \
-	/lib/systemd/system/vigil-checkerd.service /lib/systemd/system/vigil-ipvsd.service /lib/systemd/system/vigil.target
+}
+installed_checks() {
+	# dbus-daemon re-reads its policy on file changes; make sure it has.
+	busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null
+	local u
+	for u in vigil-check vigil-vrrp vigil-fence; do
+		check "user $u created by sysusers.d/vigil.conf" getent passwd $u
+	done
+	check "group vigil-admin created" getent group vigil-admin
+	check "/run/vigil created by tmpfiles.d (root:vigil-admin 0775)" \
+		test "$(stat -c '%U:%G %a' /run/vigil 2>/dev/null)" = "root:vigil-admin 775"
+	check "sysctl.d: ping_group_range covers every group" \
+		test "$(sysctl -n net.ipv4.ping_group_range | tr -s '\t ' ' ')" = "0 2147483647"
+	check "modules-load.d: ip_vs loaded" test -d /sys/module/ip_vs
+	# (systemd-analyze verify runs on the host, tests/integration/system/test-units.sh:
+	# here it takes minutes under TCG.)
+}
 
 # ---- a network inside the guest, a real server, the configuration ---------------
 ip link add vd0 type dummy && ip link set vd0 up && ip addr add 10.200.0.2/24 dev vd0 || die "dummy interface"
 ip link set lo up
 mkdir -p /tmp/www && echo vigil > /tmp/www/index.html
-web_start() {
-	python3 -m http.server 8080 --bind 10.200.0.2 --directory /tmp/www >/tmp/www.log 2>&1 &
+web_start() { # busybox httpd: starts at once even under TCG (python's does not)
+	busybox httpd -f -p 10.200.0.2:8080 -h /tmp/www >/tmp/www.log 2>&1 &
 	web_pid=$!
-	wait_for 20 bash -c 'exec 3<>/dev/tcp/10.200.0.2/8080' || die "HTTP server did not start"
+	wait_for 60 bash -c 'exec 3<>/dev/tcp/10.200.0.2/8080' || die "HTTP server did not start"
 }
-web_start
 good_conf() {
 	cat > $conf <<'YAML'
 vrrp:
@@ -115,16 +127,18 @@ virtual_servers:
         check: {type: http, path: /, status: [200], timeout: 2s}
 YAML
 }
+full_checks() {
+web_start
 good_conf
 
 # ---- start ------------------------------------------------------------------------
-systemctl start vigil.target
+# restart: after dpkg -i they already run, with the shipped empty file
+systemctl restart vigil.target
 for d in $daemons; do
 	if wait_for 60 systemctl -q is-active $d; then ok "$d reached active (Type=notify: READY=1)"
 	else not_ok "$d reached active: $(prop $d ActiveState)/$(prop $d Result)"; fi
 done
 systemctl -q is-active $daemons || die "the daemons did not start"
-owner() { busctl list --no-legend 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
 check "org.vigil.Vrrp1 owned by vigil-vrrp" test "$(owner org.vigil.Vrrp1)" = vigil-vrrp
 check "org.vigil.Checker1 owned by vigil-check" test "$(owner org.vigil.Checker1)" = vigil-check
 check "org.vigil.Ipvs1 owned by root" test "$(owner org.vigil.Ipvs1)" = root
@@ -138,13 +152,10 @@ check "ipvsd runs as root with CAP_NET_ADMIN only" \
 	test "$(grep CapEff /proc/"$(mainpid vigil-ipvsd)"/status | awk '{print $2}')" = 0000000000001000
 
 # ---- features through the sandbox ---------------------------------------------------
-vip_present() { ip -o addr show dev vd0 | grep -q ' 10.200.0.100/32 '; }
 if wait_for 30 vip_present; then ok "vrrpd (sandboxed) added the VIP 10.200.0.100"
 else not_ok "vrrpd added the VIP"; fi
 lft=$(ip -o addr show dev vd0 | grep ' 10.200.0.100/32 ' | sed -n 's/.*valid_lft \([^ ]*\).*/\1/p')
 check "the VIP is a kernel lease (valid_lft $lft, not forever)" bash -c "[[ '$lft' =~ ^[0-9]+sec$ ]]"
-ipvs_rs() { ipvsadm -Ln -t 10.200.0.100:80 2>/dev/null | awk '$2 == "10.200.0.2:8080" { print $4 }'; }
-rs_weight() { [ "$(ipvs_rs)" = "$1" ]; }
 if wait_for 30 test -n "$(ipvs_rs)"; then ok "ipvsd (sandboxed) programmed TCP 10.200.0.100:80 -> 10.200.0.2:8080"
 else not_ok "ipvsd programmed the IPVS service: $(ipvsadm -Ln 2>&1)"; fi
 check "real server weight 1 while its HTTP check is up" wait_for 30 rs_weight 1
@@ -238,7 +249,39 @@ cp /tmp/good.yaml $conf
 systemctl reset-failed $daemons
 systemctl start vigil.target
 check "all three active again with the good config" wait_for 60 systemctl -q is-active $daemons
+}
 
+quick_checks() { # after a second installation method
+	good_conf
+	systemctl reset-failed $daemons 2>/dev/null
+	systemctl restart vigil.target
+	local d
+	for d in $daemons; do
+		check "$d active" wait_for 120 systemctl -q is-active $d
+	done
+	check "org.vigil.Vrrp1 owned by vigil-vrrp" wait_for 60 owner_is org.vigil.Vrrp1 vigil-vrrp
+	check "org.vigil.Checker1 owned by vigil-check" wait_for 60 owner_is org.vigil.Checker1 vigil-check
+	check "org.vigil.Ipvs1 owned by root" wait_for 60 owner_is org.vigil.Ipvs1 root
+	check "the VIP is up" wait_for 60 vip_present
+	check "the IPVS service is programmed, real server up" wait_for 60 rs_weight 1
+	check "systemctl reload vigil-vrrpd" systemctl reload vigil-vrrpd
+}
+
+purge_checks() {
+	dpkg --purge vigil >/tmp/purge.log 2>&1 || { cat /tmp/purge.log; not_ok "dpkg --purge vigil"; return; }
+	ok "dpkg --purge vigil"
+	check "purge stopped the daemons" bash -c "! systemctl -q is-active $daemons"
+	check "purge removed the units and the bus policy" \
+		test ! -e /lib/systemd/system/vigil-vrrpd.service -a ! -e /usr/share/dbus-1/system.d/org.vigil.Vrrp1.conf
+	check "the VIP is gone with vrrpd" wait_for 30 bash -c '! ip -o addr show dev vd0 | grep -q " 10.200.0.100/32 "'
+}
+
+case $VIGIL_VM_MODE in
+meson) install_meson; installed_checks; full_checks ;;
+deb) install_deb; installed_checks; full_checks ;;
+all) install_deb; installed_checks; full_checks; purge_checks; install_meson; installed_checks; quick_checks ;;
+*) die "unknown VIGIL_VM_MODE '$VIGIL_VM_MODE'" ;;
+esac
 systemctl stop vigil.target
 echo "# $((n - failed - todo)) passed, $failed failed, $todo TODO (other components)"
 [ $failed = 0 ] || { diag; exit 1; }
