@@ -150,11 +150,20 @@ ha_keepalived_restart() {
         -p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/check.pid" >>"$LAB_TMP/keepalived-dir$1.out" 2>&1 &
     eval "PID_ka_dir$1=$!"
     disown $!
-    lab_on_exit "pkill -9 -f keepalived-dir$1.conf"
+    lab_on_exit "kill_matching keepalived-dir$1.conf"
 }
 # "keepalived on the MASTER is killed": every keepalived process of that node.
+# kill_matching PATTERN: kill -9 every process whose command line contains PATTERN
+# (the guest has no procps).
+kill_matching() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" && kill -9 "${p#/proc/}" 2>/dev/null
+    done
+    return 0
+}
 ha_keepalived_kill() { # parent and children: they all carry this node's config path
-    pkill -9 -f "keepalived-dir$1.conf"; rm -f "$LAB_TMP/ka-dir$1"/*.pid
+    kill_matching "keepalived-dir$1.conf"; rm -f "$LAB_TMP/ka-dir$1"/*.pid
 }
 ha_keepalived_stop() { local v="PID_ka_dir$1"; kill -TERM "${!v}"; wait_gone "${!v}"; }
 ha_keepalived_weight() { ha_vigil_weight "$@"; }
