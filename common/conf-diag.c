@@ -149,7 +149,47 @@ char *conf_diags_to_string(const ConfDiags *d) {
 
 /* ---- location table ---- */
 
+static size_t locs_hash(const void *key, size_t size) {
+        uint64_t x = (uint64_t) (uintptr_t) key;
+        x ^= x >> 33;
+        x *= UINT64_C(0xff51afd7ed558ccd);
+        x ^= x >> 33;
+        return (size_t) x & (size - 1);
+}
+
+static ConfLocEntry *locs_find(ConfLocs *l, const void *key) {
+        if (!l || l->index_size == 0)
+                return NULL;
+        for (size_t h = locs_hash(key, l->index_size);; h = (h + 1) & (l->index_size - 1)) {
+                size_t v = l->index[h];
+                if (v == 0)
+                        return NULL;
+                if (l->items[v - 1].key == key)
+                        return &l->items[v - 1];
+        }
+}
+
+static int locs_index_grow(ConfLocs *l) {
+        size_t ns = l->index_size ? l->index_size * 2 : 128;
+        size_t *ni = calloc(ns, sizeof *ni);
+        if (!ni)
+                return -ENOMEM;
+        for (size_t k = 0; k < l->n; k++) {
+                size_t h = locs_hash(l->items[k].key, ns);
+                while (ni[h] != 0)
+                        h = (h + 1) & (ns - 1);
+                ni[h] = k + 1;
+        }
+        free(l->index);
+        l->index = ni;
+        l->index_size = ns;
+        return 0;
+}
+
 int conf_locs_add(ConfLocs *l, const void *key, const ConfLoc *loc) {
+        /* first recorded wins among equal keys */
+        if (locs_find(l, key))
+                return 0;
         if (l->n == l->allocated) {
                 size_t na = MAX(l->allocated * 2, (size_t) 64);
                 ConfLocEntry *n = realloc(l->items, na * sizeof(ConfLocEntry));
@@ -159,34 +199,13 @@ int conf_locs_add(ConfLocs *l, const void *key, const ConfLoc *loc) {
                 l->allocated = na;
         }
         l->items[l->n++] = (ConfLocEntry) { .key = key, .loc = *loc };
-        l->sorted = false;
+        if (2 * l->n > l->index_size)
+                return locs_index_grow(l); /* re-indexes every item, the new one too */
+        size_t h = locs_hash(key, l->index_size);
+        while (l->index[h] != 0)
+                h = (h + 1) & (l->index_size - 1);
+        l->index[h] = l->n;
         return 0;
-}
-
-static int loc_cmp(const void *a, const void *b) {
-        const ConfLocEntry *x = a, *y = b;
-        if (x->key != y->key)
-                return (uintptr_t) x->key < (uintptr_t) y->key ? -1 : 1;
-        /* first recorded wins among equal keys */
-        return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static const ConfLocEntry *locs_find(ConfLocs *l, const void *key) {
-        if (!l || l->n == 0)
-                return NULL;
-        if (!l->sorted) {
-                qsort(l->items, l->n, sizeof(ConfLocEntry), loc_cmp);
-                l->sorted = true;
-        }
-        size_t lo = 0, hi = l->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if ((uintptr_t) l->items[mid].key < (uintptr_t) key)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < l->n && l->items[lo].key == key ? &l->items[lo] : NULL;
 }
 
 const ConfLoc *conf_locs_get(ConfLocs *l, const void *key, const ConfLoc *fallback) {
@@ -200,6 +219,7 @@ bool conf_locs_has(ConfLocs *l, const void *key) {
 
 void conf_locs_free(ConfLocs *l) {
         free(l->items);
+        free(l->index);
         *l = (ConfLocs) {};
 }
 

@@ -21,7 +21,10 @@ typedef struct ConfLocEntry {
 typedef struct ConfLocs {
         ConfLocEntry *items;
         size_t n, allocated;
-        bool sorted;
+        /* open-addressing index into items by key (index + 1, 0 = empty):
+         * the loader alternates adds and lookups, so both must be O(1) */
+        size_t *index;
+        size_t index_size;     /* a power of two, kept at most half full */
 } ConfLocs;
 
 int conf_locs_add(ConfLocs *l, const void *key, const ConfLoc *loc);
