@@ -134,6 +134,7 @@ int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
         usec_t t0 = now_usec(CLOCK_MONOTONIC);
         int r, failed;
 
+        usec_t t_dump = 0, t_diff, t_apply = 0;
         if (dump || m->kernel_stale) {
                 IpvsTable k = {};
                 r = ipvs_genl_dump(m->genl, &k);
@@ -142,7 +143,9 @@ int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
                 ipvs_table_done(&m->kernel);
                 m->kernel = k;
                 m->kernel_stale = false;
+                t_dump = now_usec(CLOCK_MONOTONIC) - t0;
         }
+        t_diff = now_usec(CLOCK_MONOTONIC);
 
         IpvsDiffParams p = { .owned = &m->owned, .own_table = c->ipvs.own_table };
         r = ipvs_diff(&m->desired, &m->kernel, &p, &ops);
@@ -173,7 +176,10 @@ int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
                                 (void) ipvs_op_format(&ops.ops[i], b, sizeof b);
                                 log_debug("op: %s", b);
                         }
+                t_diff = now_usec(CLOCK_MONOTONIC) - t_diff;
+                t_apply = now_usec(CLOCK_MONOTONIC);
                 failed = ipvs_genl_apply(m->genl, ops.ops, ops.n, errors);
+                t_apply = now_usec(CLOCK_MONOTONIC) - t_apply;
                 if (failed < 0) {
                         ipvs_ops_done(&ops);
                         return log_error_errno(failed, "IPVS netlink socket failed: %m");
@@ -224,9 +230,11 @@ int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
                 m->ops_applied += ops.n - (size_t) failed;
                 m->ops_failed += (size_t) failed;
                 ipvs_bus_emit_changes(m, ops.ops, ops.n, errors);
-                log_info("IPVS: applied %zu change(s)%s%d failed, in %.1f ms (%" PRIu64 " sendmsg calls so far).",
-                         ops.n - (size_t) failed, failed ? ", " : ", ", failed,
-                         (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0, ipvs_genl_sendmsg_count(m->genl));
+                log_info("IPVS: applied %zu change(s), %d failed, in %.1f ms (dump %.1f, diff %.1f, netlink %.1f; "
+                         "%" PRIu64 " sendmsg calls so far).",
+                         ops.n - (size_t) failed, failed, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0,
+                         (double) t_dump / 1000.0, (double) t_diff / 1000.0, (double) t_apply / 1000.0,
+                         ipvs_genl_sendmsg_count(m->genl));
         } else
                 log_debug("IPVS table already as configured.");
         m->last_ops = ops.n;
