@@ -44,7 +44,7 @@ typedef struct HttpAttempt {
         EVP_MD_CTX *md;
         uint8_t *body;        /* kept only for the regex, ≤ max_body */
         size_t body_len;
-        HttpParser parser;    /* last: it holds the 8 KiB line buffer */
+        HttpParser parser;
 } HttpAttempt;
 
 static bool need_body(const CheckConf *c) {
@@ -60,6 +60,7 @@ static void http_cancel(Probe *p) {
                 SSL_free(a->ssl); /* no close_notify: the attempt is over either way */
         safe_close(a->fd);
         EVP_MD_CTX_free(a->md);
+        http_parser_free(&a->parser);
         free(a->body);
         free(a->req);
         free(a);

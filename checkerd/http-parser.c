@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http-parser.h"
@@ -13,6 +14,12 @@ void http_parser_init(HttpParser *p, uint64_t max_body, bool head_request, HttpB
                 .body_fn = body_fn,
                 .userdata = userdata,
         };
+}
+
+void http_parser_free(HttpParser *p) {
+        free(p->line);
+        p->line = NULL;
+        p->line_len = p->line_cap = 0;
 }
 
 static int fail(HttpParser *p, int err, const char *msg) {
@@ -215,8 +222,19 @@ int http_parser_feed(HttpParser *p, const uint8_t *data, size_t len) {
                 if (line_state(p->state)) {
                         const uint8_t *nl = memchr(data + i, '\n', len - i);
                         size_t take = nl ? (size_t) (nl - (data + i)) : len - i;
-                        if (p->line_len + take > sizeof p->line - 1)
+                        if (p->line_len + take > HTTP_LINE_MAX - 1)
                                 return fail(p, E2BIG, "line too long");
+                        if (p->line_len + take + 1 > p->line_cap) {
+                                size_t cap = p->line_cap ? p->line_cap : 256;
+                                while (cap < p->line_len + take + 1)
+                                        cap *= 2;
+                                cap = cap > HTTP_LINE_MAX ? HTTP_LINE_MAX : cap;
+                                char *nl2 = realloc(p->line, cap);
+                                if (!nl2)
+                                        return fail(p, ENOMEM, "out of memory");
+                                p->line = nl2;
+                                p->line_cap = cap;
+                        }
                         memcpy(p->line + p->line_len, data + i, take);
                         p->line_len += take;
                         i += take;

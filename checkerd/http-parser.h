@@ -43,19 +43,22 @@ typedef struct HttpParser {
         uint64_t body_len;         /* body bytes delivered so far */
         uint64_t max_body;         /* 0 = unlimited; more is an error (-EFBIG) */
         unsigned n_headers;
-        char line[HTTP_LINE_MAX];
-        size_t line_len;
+        char *line;                /* grown on demand up to HTTP_LINE_MAX: an idle or
+                                    * in-flight attempt costs a few hundred bytes, not 8 KiB */
+        size_t line_len, line_cap;
         const char *error;         /* static text when state == ERROR */
         HttpBodyFn body_fn;
         void *userdata;
 } HttpParser;
 
 void http_parser_init(HttpParser *p, uint64_t max_body, bool head_request, HttpBodyFn body_fn, void *userdata);
+/* Frees the line buffer; the parser may be initialized again afterwards. */
+void http_parser_free(HttpParser *p);
 
 /* Feed bytes. Returns the number of bytes consumed (less than len only when
  * the response ended early: trailing bytes are ignored), or a negative errno
  * with p->error set: -EBADMSG malformed, -EFBIG body over max_body, -E2BIG a
- * line or the header count over its limit, or the body callback's error. */
+ * line or the header count over its limit, -ENOMEM, or the body callback's error. */
 int http_parser_feed(HttpParser *p, const uint8_t *data, size_t len);
 
 /* The peer closed the connection. Returns 0 when the response is complete

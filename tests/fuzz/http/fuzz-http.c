@@ -25,7 +25,7 @@ static int body(const uint8_t *d, size_t n, void *userdata) {
 }
 
 static int run(const uint8_t *data, size_t size, size_t step, bool head, Sink *s, int *ret_status) {
-        static HttpParser p; /* 8 KiB line buffer: keep it off the stack */
+        HttpParser p;
         const uint64_t max_body = 4096;
         int r = 0;
 
@@ -45,7 +45,9 @@ static int run(const uint8_t *data, size_t size, size_t step, bool head, Sink *s
                 r = http_parser_eof(&p);
         assert(p.body_len <= max_body);
         assert(s->n == p.body_len);
+        assert(p.line_cap <= HTTP_LINE_MAX);
         *ret_status = p.status;
+        http_parser_free(&p);
         return r < 0 ? r : 0;
 }
 

@@ -31,6 +31,7 @@ static int feed(const char *s, size_t step, uint64_t max_body, bool head) {
         size_t len = strlen(s);
         int r = 0;
         memset(&B, 0, sizeof B);
+        http_parser_free(&P);
         http_parser_init(&P, max_body, head, body_cb, &B);
         for (size_t off = 0; off < len && !http_parser_done(&P);) {
                 size_t n = step == 0 || len - off < step ? len - off : step;
@@ -151,6 +152,11 @@ static void test_truncated(void **state) {
         assert_int_equal(http_parser_eof(&P), -EBADMSG);
 }
 
+static int teardown(void **state) {
+        http_parser_free(&P);
+        return 0;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_content_length),
@@ -162,5 +168,5 @@ int main(void) {
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_truncated),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, NULL, teardown);
 }
