@@ -153,17 +153,22 @@ ha_keepalived_restart() {
     lab_on_exit "kill_matching keepalived-dir$1.conf"
 }
 # "keepalived on the MASTER is killed": every keepalived process of that node.
-# kill_matching PATTERN: kill -9 every process whose command line contains PATTERN
-# (the guest has no procps).
-kill_matching() {
+# pids_matching PATTERN: processes whose command line contains PATTERN (the guest has no procps).
+pids_matching() {
     local p
     for p in /proc/[0-9]*; do
-        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" && kill -9 "${p#/proc/}" 2>/dev/null
+        { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
     done
     return 0
 }
-ha_keepalived_kill() { # parent and children: they all carry this node's config path
-    kill_matching "keepalived-dir$1.conf"; rm -f "$LAB_TMP/ka-dir$1"/*.pid
+kill_matching() { local p; p=$(pids_matching "$1"); [ -z "$p" ] || kill -9 $p 2>/dev/null; return 0; }
+# "keepalived on the MASTER is killed": the parent and its children at once.
+# Freeze them all first: keepalived's children get SIGTERM when their parent
+# dies (PDEATHSIG) and would clean up, which a real crash or OOM kill does not.
+ha_keepalived_kill() {
+    local p; p=$(pids_matching "keepalived-dir$1.conf")
+    [ -z "$p" ] || { kill -STOP $p; kill -9 $p; kill -CONT $p; } 2>/dev/null
+    rm -f "$LAB_TMP/ka-dir$1"/*.pid
 }
 ha_keepalived_stop() { local v="PID_ka_dir$1"; kill -TERM "${!v}"; wait_gone "${!v}"; }
 ha_keepalived_weight() { ha_vigil_weight "$@"; }
