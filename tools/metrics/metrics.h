@@ -81,7 +81,7 @@ typedef struct MetricsIpvsDest {
 
 typedef struct MetricsIpvsService {
         bool valid;
-        char *id;                   /* the kernel key, e.g. "TCP 10.0.0.1:80" */
+        char *id;                   /* the kernel key, e.g. "tcp:10.0.0.1:80" */
         char *config_id;            /* "" for services vigil does not manage */
         char *scheduler;
         bool managed;
