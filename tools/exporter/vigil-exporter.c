@@ -9,14 +9,15 @@
  *   - libmicrohttpd's thread answers scrapes from the cache only.
  * So scrapers never reach the daemons: a scrape flood costs the daemons
  * nothing, and a slow daemon never delays a scrape. Memory is bounded by the
- * connection limit times the per-connection limit plus the cached text (one
- * copy per response in flight). */
+ * connection limit times the per-connection limit plus the cached text:
+ * responses share the cached buffer (reference counted), no copy per scrape. */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,25 @@ static usec_t arg_refresh = 5 * USEC_PER_SEC;
 static usec_t arg_timeout = 2 * USEC_PER_SEC;
 static unsigned arg_max_connections = 64;
 
+/* One rendered text, shared by the cache and the responses still sending it. */
+typedef struct Blob {
+        atomic_uint refs;
+        size_t size;
+        char data[];
+} Blob;
+
+static Blob *blob_ref(Blob *b) {
+        atomic_fetch_add(&b->refs, 1);
+        return b;
+}
+
+/* also libmicrohttpd's free callback, from its thread */
+static void blob_unref(void *p) {
+        Blob *b = p;
+        if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+                free(b);
+}
+
 typedef struct Exporter {
         sd_event *event;
         sd_bus *bus;
@@ -43,9 +63,8 @@ typedef struct Exporter {
         MetricsCollect *collect;   /* the collection in flight, or the last one */
         bool collecting;
 
-        pthread_mutex_t lock;      /* guards text/size, shared with the HTTP thread */
-        char *text;
-        size_t size;
+        pthread_mutex_t lock;      /* guards blob, shared with the HTTP thread */
+        Blob *blob;
 } Exporter;
 
 static void collected(MetricsSnapshot *s, void *userdata) {
@@ -64,12 +83,19 @@ static void collected(MetricsSnapshot *s, void *userdata) {
                 log_error_errno(r, "Cannot render the metrics, keeping the previous ones: %s", strerror(-r));
                 return;
         }
+        Blob *b = malloc(sizeof(Blob) + size + 1);
+        if (!b) {
+                log_error("Out of memory for the metrics text, keeping the previous ones.");
+                return;
+        }
+        atomic_init(&b->refs, 1);
+        b->size = size;
+        memcpy(b->data, text, size + 1);
         pthread_mutex_lock(&e->lock);
-        char *old = e->text;
-        e->text = TAKE_PTR(text);
-        text = old;  /* freed on return, outside the lock's hot path is fine: it is not shared anymore */
-        e->size = size;
+        Blob *old = e->blob;
+        e->blob = b;
         pthread_mutex_unlock(&e->lock);
+        blob_unref(old);
 }
 
 static int start_collection(Exporter *e) {
@@ -133,15 +159,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain", msg, sizeof msg - 1);
         }
 
-        enum MHD_Result ret;
         pthread_mutex_lock(&e->lock);
-        if (e->text)
-                ret = respond(conn, MHD_HTTP_OK, CONTENT_TYPE, e->text, e->size);
-        else {
-                static const char msg[] = "No metrics collected yet.\n";
-                ret = respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, sizeof msg - 1);
-        }
+        Blob *b = e->blob ? blob_ref(e->blob) : NULL;
         pthread_mutex_unlock(&e->lock);
+        if (!b) {
+                static const char msg[] = "No metrics collected yet.\n";
+                return respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, sizeof msg - 1);
+        }
+        struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(b->size, b->data,
+                                                                                           blob_unref, b);
+        if (!resp) {
+                blob_unref(b);
+                return MHD_NO;
+        }
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
         return ret;
 }
 
@@ -300,6 +333,6 @@ int main(int argc, char **argv) {
         MHD_stop_daemon(httpd);
         e.collect = metrics_collect_free(e.collect);
         sd_event_source_unref(e.timer);
-        free(e.text);
+        blob_unref(e.blob);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

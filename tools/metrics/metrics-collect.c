@@ -386,11 +386,17 @@ static void maybe_finish(MetricsCollect *c) {
         c->done(s, c->userdata);
 }
 
+/* A hung daemon fails every refresh, one call per object: warn, but not
+ * every few seconds forever. */
+static RateLimit warn_rl = RATELIMIT_INIT(60 * USEC_PER_SEC, 10);
+
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Call *call = userdata;
         MetricsCollect *c = call->collect;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         const char *what = metrics_daemon_to_string(call->daemon);
+        const char *kind = call->kind == CALL_LIST ? daemon_bus[call->daemon].list_method :
+                           call->kind == CALL_STATS ? "Get Stats" : "GetAll";
         int r = 0;
 
         call->slot = sd_bus_slot_unref(call->slot);
@@ -399,8 +405,8 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         if (e) {
                 /* Not running is the normal way for a daemon to be absent: debug only. */
                 bool absent = sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
-                log_full(absent ? LOG_DEBUG : LOG_WARNING, "Metrics: %s %s: %s", what,
-                         call->kind == CALL_LIST ? "list" : call->kind == CALL_STATS ? "Stats" : "GetAll", e->message);
+                log_full(absent || !ratelimit_below(&warn_rl) ? LOG_DEBUG : LOG_WARNING, "Metrics: %s %s: %s", what, kind,
+                         e->message);
         } else {
                 switch (call->kind) {
                 case CALL_LIST:
@@ -421,8 +427,8 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                         break;
                 }
                 if (r < 0)
-                        log_warning_errno(r, "Metrics: %s: cannot read the reply to %s: %s", what,
-                                          sd_bus_message_get_member(m) ?: "a call", strerror(-r));
+                        log_full_errno(ratelimit_below(&warn_rl) ? LOG_WARNING : LOG_DEBUG, r,
+                                       "Metrics: %s: cannot read the reply to %s: %s", what, kind, strerror(-r));
         }
         maybe_finish(c);
         return 0;
