@@ -299,6 +299,11 @@ int main(int argc, char **argv) {
         r = sd_bus_attach_event(bus, event, 0);
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the bus: %s", strerror(-r)), EXIT_FAILURE;
+        /* Losing the bus (dbus restarted) ends the loop with a failure: the
+         * unit restarts us on a fresh connection rather than serving stale data. */
+        r = sd_bus_set_exit_on_disconnect(bus, true);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set exit-on-disconnect: %s", strerror(-r)), EXIT_FAILURE;
         e.event = event;
         e.bus = bus;
 
@@ -334,5 +339,7 @@ int main(int argc, char **argv) {
         e.collect = metrics_collect_free(e.collect);
         sd_event_source_unref(e.timer);
         blob_unref(e.blob);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (r > 0)
+                log_error("The system bus connection was lost, exiting.");
+        return r != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -166,4 +166,17 @@ assert_contains "$out" "--refresh: invalid duration '0'" "bad --refresh"
 kill -TERM $EXPORTER_PID
 wait $EXPORTER_PID; rc=$?
 assert_eq "$rc" 0 "exporter exit status on SIGTERM"
+
+# The bus goes away (dbus restarted): the exporter exits with a failure (the
+# unit restarts it on a fresh connection) instead of serving stale data.
+ip netns exec "$ns" setpriv --reuid=nobody --regid=nogroup --clear-groups "$EXPORTER" --listen 127.0.0.1:9651 \
+    --log-target=console >"$TEST_TMP/exporter2.log" 2>&1 &
+EXPORTER2_PID=$!
+cleanup_add "kill -9 $EXPORTER2_PID"
+wait_for 10 grep -q "Serving metrics" "$TEST_TMP/exporter2.log" || fail "second exporter did not start"
+kill "$BUS_PID"
+wait_for 10 bash -c "! kill -0 $EXPORTER2_PID" || fail "exporter still running after the bus went away"
+wait $EXPORTER2_PID; rc=$?
+[ "$rc" -ne 0 ] || fail "exporter exited 0 after losing the bus"
+assert_contains "$(cat "$TEST_TMP/exporter2.log")" "The system bus connection was lost" "bus loss message"
 log "OK"
