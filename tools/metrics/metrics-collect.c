@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads the daemons' bus objects into a MetricsSnapshot, asynchronously: one
  * List call per daemon, then one GetAll per object (and checkerd's Stats),
- * all in flight at once, each with a timeout. Nothing here blocks, so the
+ * up to METRICS_IN_FLIGHT_MAX in flight at once, each with a timeout. Nothing here blocks, so the
  * exporter's loop keeps serving while a daemon is slow, and a hung daemon
  * costs at most two timeouts per collection.
  *
@@ -21,6 +21,11 @@
  * without limit; far above any real configuration. */
 #define METRICS_OBJECTS_MAX 65536U
 
+/* Calls in flight at once. dbus-daemon caps pending replies per connection
+ * (max_replies_per_connection, 128 in some configurations): beyond it calls
+ * fail at once. The rest wait in order in the calls array. */
+#define METRICS_IN_FLIGHT_MAX 32U
+
 typedef enum CallKind {
         CALL_LIST,
         CALL_GETALL,
@@ -32,6 +37,7 @@ typedef struct Call {
         MetricsDaemon daemon;
         CallKind kind;
         size_t index;
+        sd_bus_message *m;      /* until sent */
         sd_bus_slot *slot;
 } Call;
 
@@ -42,9 +48,11 @@ struct MetricsCollect {
         void *userdata;
         MetricsSnapshot *snap;
         usec_t started;
-        Call **calls;
+        Call **calls;           /* in creation order; [next_to_send, n_calls) are waiting */
         size_t n_calls;
-        unsigned pending;
+        size_t next_to_send;
+        unsigned in_flight;
+        unsigned pending;       /* waiting + in flight */
 };
 
 static const struct {
@@ -60,21 +68,28 @@ static const struct {
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
-/* Sends IFACE.MEMBER (with up to two string arguments) to DAEMON's PATH. */
+/* Sends queued calls while fewer than METRICS_IN_FLIGHT_MAX are in flight.
+ * A call that cannot be sent counts as failed (its object stays invalid). */
+static void pump(MetricsCollect *c) {
+        while (c->in_flight < METRICS_IN_FLIGHT_MAX && c->next_to_send < c->n_calls) {
+                Call *call = c->calls[c->next_to_send++];
+                int r = sd_bus_call_async(c->bus, &call->slot, call->m, on_reply, call, c->timeout);
+                call->m = sd_bus_message_unref(call->m);
+                if (r < 0) {
+                        log_debug_errno(r, "Metrics: cannot send a call to %s: %s",
+                                        metrics_daemon_to_string(call->daemon), strerror(-r));
+                        c->pending--;
+                        continue;
+                }
+                c->in_flight++;
+        }
+}
+
+/* Queues IFACE.MEMBER (with up to two string arguments) to DAEMON's PATH. */
 static int call_async(MetricsCollect *c, MetricsDaemon d, CallKind kind, size_t index, const char *path,
                       const char *iface, const char *member, const char *arg1, const char *arg2) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
-
-        Call **calls = realloc(c->calls, (c->n_calls + 1) * sizeof *calls);
-        if (!calls)
-                return -ENOMEM;
-        c->calls = calls;
-        Call *call = calloc(1, sizeof *call);
-        if (!call)
-                return -ENOMEM;
-        *call = (Call) { .collect = c, .daemon = d, .kind = kind, .index = index };
-        c->calls[c->n_calls++] = call;
 
         r = sd_bus_message_new_method_call(c->bus, &m, daemon_bus[d].bus_name, path, iface, member);
         if (r < 0)
@@ -89,10 +104,18 @@ static int call_async(MetricsCollect *c, MetricsDaemon d, CallKind kind, size_t 
         r = sd_bus_message_set_auto_start(m, false);
         if (r < 0)
                 return r;
-        r = sd_bus_call_async(c->bus, &call->slot, m, on_reply, call, c->timeout);
-        if (r < 0)
-                return r;
+
+        Call **calls = realloc(c->calls, (c->n_calls + 1) * sizeof *calls);
+        if (!calls)
+                return -ENOMEM;
+        c->calls = calls;
+        Call *call = calloc(1, sizeof *call);
+        if (!call)
+                return -ENOMEM;
+        *call = (Call) { .collect = c, .daemon = d, .kind = kind, .index = index, .m = TAKE_PTR(m) };
+        c->calls[c->n_calls++] = call;
         c->pending++;
+        pump(c);
         return 0;
 }
 
@@ -400,6 +423,7 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         int r = 0;
 
         call->slot = sd_bus_slot_unref(call->slot);
+        c->in_flight--;
         c->pending--;
 
         if (e) {
@@ -430,6 +454,7 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                         log_full_errno(ratelimit_below(&warn_rl) ? LOG_WARNING : LOG_DEBUG, r,
                                        "Metrics: %s: cannot read the reply to %s: %s", what, kind, strerror(-r));
         }
+        pump(c);
         maybe_finish(c);
         return 0;
 }
@@ -456,6 +481,10 @@ int metrics_collect_start(sd_bus *bus, usec_t timeout, MetricsCollectDone done, 
                         return r;
                 }
         }
+        if (c->pending == 0) { /* not one call could be sent: the connection is gone */
+                metrics_collect_free(c);
+                return -ENOTCONN;
+        }
         *ret = c;
         return 0;
 }
@@ -465,6 +494,7 @@ MetricsCollect *metrics_collect_free(MetricsCollect *c) {
                 return NULL;
         for (size_t i = 0; i < c->n_calls; i++) {
                 sd_bus_slot_unref(c->calls[i]->slot);
+                sd_bus_message_unref(c->calls[i]->m);
                 free(c->calls[i]);
         }
         free(c->calls);

@@ -157,6 +157,16 @@ $CHECK "$TEST_TMP/g.txt" 'vigil_up{daemon="vrrpd"} 1' '!~vigil_check_' '!~vigil_
 "$VIGILCTL" metrics > "$TEST_TMP/ctl2.txt" || fail "vigilctl metrics with checkerd stopped"
 $CHECK "$TEST_TMP/ctl2.txt" 'vigil_up{daemon="checkerd"} 0' '!~vigil_check_' || fail "vigilctl metrics after checkerd stopped"
 
+# Many objects: more GetAll calls than dbus-daemon lets one connection have
+# pending (the collector keeps a bounded window in flight).
+{ echo "checks:"; for i in $(seq 1 300); do echo "  many_$i: {type: tcp, address: 127.0.0.1, port: $((7100 + i)), interval: 1h, warmup: 1ms}"; done; } > "$TEST_TMP/many.yaml"
+VIGIL_STATE_DIR=$TEST_TMP/state-c2 daemon_start_ns "$ns" checkerd2 "$CHECKERD" -c "$TEST_TMP/many.yaml"
+wait_for 15 bus_has_name org.vigil.Checker1 || fail "checkerd (300 checks) did not start"
+"$VIGILCTL" metrics > "$TEST_TMP/many.txt" 2>"$TEST_TMP/many.err" || fail "vigilctl metrics with 300 checks"
+[ ! -s "$TEST_TMP/many.err" ] || fail "vigilctl metrics complained: $(head -3 "$TEST_TMP/many.err")"
+$CHECK "$TEST_TMP/many.txt" 'vigil_checker_checks 300' 'vigil_check_weight{check="many_300"} 0' || fail "300 checks"
+assert_eq "$(grep -c '^vigil_check_weight{' "$TEST_TMP/many.txt")" 300 "one weight series per check"
+
 # Bad options: clear errors, non-zero exit
 out=$("$EXPORTER" --listen 127.0.0.1 2>&1) && fail "exporter accepted --listen without a port"
 assert_contains "$out" "--listen: '127.0.0.1' is not ADDRESS:PORT" "bad --listen"
