@@ -17,7 +17,10 @@ for ((i = 0; i < 500; i++)); do
 done
 cd "$VM_TREE"
 rc=0
-"$VM_SCRIPT" "${VM_ARGS[@]}" </dev/null >"$out" 2>&1 || rc=$?
+# a private copy: the tree is shared with the host, where the file may be
+# edited while bash is still reading it
+cp "$VM_SCRIPT" /tmp/vigil-vm-script && chmod +x /tmp/vigil-vm-script
+/tmp/vigil-vm-script "${VM_ARGS[@]}" </dev/null >"$out" 2>&1 || rc=$?
 up=$(cut -d' ' -f1 /proc/uptime)
 sync
 echo "$rc $up" >"$st"

@@ -192,8 +192,7 @@ todo_check "vrrpd: log state changes with MESSAGE_ID= and VIGIL_EVENT=" \
 todo_check "checkerd: log check events with CHECK= (log_check)" \
 	"journalctl -u vigil-checkerd CHECK=chk_ping finds the check's lines" \
 	test -n "$(journalctl -b -u vigil-checkerd CHECK=chk_ping -o cat)"
-todo_check "ipvsd: log service events with SERVICE= (log_service)" \
-	"journalctl -u vigil-ipvsd SERVICE= finds service lines" \
+check "journalctl -u vigil-ipvsd SERVICE= finds service lines" \
 	test -n "$(journalctl -b -u vigil-ipvsd -o json | grep '"SERVICE"')"
 
 # ---- reload ------------------------------------------------------------------------------
