@@ -579,9 +579,57 @@ void ipvs_owned_done(IpvsOwned *o) {
         o->n = 0;
 }
 
+static int key_cmp(const void *a, const void *b) {
+        return ipvs_service_key_compare(a, b);
+}
+
+void ipvs_owned_sort(IpvsOwned *o) {
+        if (o->n > 1)
+                qsort(o->keys, o->n, sizeof(IpvsServiceKey), key_cmp);
+        size_t k = 0;
+        for (size_t i = 0; i < o->n; i++)
+                if (k == 0 || ipvs_service_key_compare(&o->keys[k - 1], &o->keys[i]) != 0)
+                        o->keys[k++] = o->keys[i];
+        o->n = k;
+        o->sorted = true;
+}
+
+int ipvs_owned_update(const IpvsOwned *old, const IpvsTable *desired, const IpvsTable *kernel, IpvsOwned *ret) {
+        IpvsOwned n = {};
+        size_t cap = (old ? old->n : 0) + desired->n_services;
+
+        n.keys = calloc(cap ? cap : 1, sizeof(IpvsServiceKey));
+        if (!n.keys)
+                return -ENOMEM;
+        for (size_t i = 0; old && i < old->n; i++)
+                if (ipvs_table_find(kernel, &old->keys[i]) || ipvs_table_find(desired, &old->keys[i]))
+                        n.keys[n.n++] = old->keys[i];
+        for (size_t i = 0; i < desired->n_services; i++)
+                if (ipvs_table_find(kernel, &desired->services[i].key))
+                        n.keys[n.n++] = desired->services[i].key;
+        ipvs_owned_sort(&n);
+
+        bool same = old && old->n == n.n;
+        if (same) {
+                IpvsOwned o = { .keys = malloc(old->n * sizeof(IpvsServiceKey) + 1), .n = old->n };
+                if (!o.keys) {
+                        free(n.keys);
+                        return -ENOMEM;
+                }
+                memcpy(o.keys, old->keys, old->n * sizeof(IpvsServiceKey));
+                ipvs_owned_sort(&o);
+                same = o.n == n.n && memcmp(o.keys, n.keys, n.n * sizeof(IpvsServiceKey)) == 0;
+                free(o.keys);
+        }
+        *ret = n;
+        return same ? 0 : 1;
+}
+
 bool ipvs_owned_contains(const IpvsOwned *o, const IpvsServiceKey *k) {
-        if (!o)
+        if (!o || o->n == 0)
                 return false;
+        if (o->sorted)
+                return bsearch(k, o->keys, o->n, sizeof(IpvsServiceKey), key_cmp) != NULL;
         for (size_t i = 0; i < o->n; i++)
                 if (ipvs_service_key_compare(&o->keys[i], k) == 0)
                         return true;
@@ -594,6 +642,7 @@ int ipvs_owned_add(IpvsOwned *o, const IpvsServiceKey *k) {
         if (grow((void **) &o->keys, o->n, sizeof(IpvsServiceKey)) < 0)
                 return -ENOMEM;
         o->keys[o->n++] = *k;
+        o->sorted = false;
         return 1;
 }
 
@@ -601,6 +650,7 @@ void ipvs_owned_remove(IpvsOwned *o, const IpvsServiceKey *k) {
         for (size_t i = 0; i < o->n; i++)
                 if (ipvs_service_key_compare(&o->keys[i], k) == 0) {
                         o->keys[i] = o->keys[--o->n];
+                        o->sorted = false;
                         return;
                 }
 }
@@ -632,6 +682,7 @@ int ipvs_owned_parse(const char *text, IpvsOwned *ret, unsigned *ret_line) {
                 }
                 p = *eol ? eol + 1 : eol;
         }
+        ipvs_owned_sort(&o);
         *ret = o;
         return 0;
 bad:

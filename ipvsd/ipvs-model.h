@@ -156,6 +156,7 @@ int ipvs_desired_build(const Config *c, const IpvsHealth *health, IpvsTable *ret
 typedef struct IpvsOwned {
         IpvsServiceKey *keys;
         size_t n;
+        bool sorted;             /* lookups bsearch when set (ipvs_owned_sort) */
 } IpvsOwned;
 
 void ipvs_owned_done(IpvsOwned *o);
@@ -165,6 +166,13 @@ void ipvs_owned_remove(IpvsOwned *o, const IpvsServiceKey *k);
 /* One key per line ("tcp:10.0.0.1:80"); '#' comments. Unparsable lines are an error (-EBADMSG) with *ret_line set. */
 int ipvs_owned_parse(const char *text, IpvsOwned *ret, unsigned *ret_line);
 int ipvs_owned_format(const IpvsOwned *o, FILE *f);
+/* Sort and drop duplicates: lookups become O(log n) (a 10k-service table
+ * would otherwise cost 10^8 key compares per reconcile). */
+void ipvs_owned_sort(IpvsOwned *o);
+/* The ownership after a reconcile, in O(n log n): the old keys still in the
+ * kernel or the config, plus every configured service the kernel has now
+ * (created or adopted). Returns 1 when it differs from old, 0 if not. */
+int ipvs_owned_update(const IpvsOwned *old, const IpvsTable *desired, const IpvsTable *kernel, IpvsOwned *ret);
 
 /* ---- diff ---- */
 

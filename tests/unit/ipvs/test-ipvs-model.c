@@ -520,6 +520,35 @@ static void test_owned_file(void **state) {
         assert_false(ipvs_owned_contains(&back, &k));
         assert_int_equal(back.n, 2);
 
+        /* after a reconcile: old keys still in kernel or config stay, configured
+         * services present in the kernel join, the rest go; duplicates collapse */
+        IpvsTable want = {}, kern = {};
+        IpvsService a = { .key = key("tcp:10.0.0.1:80") }, b = { .key = key("fwmark6:3") }, c = { .key = key("udp:10.0.0.9:53") },
+                    d = { .key = key("tcp:10.0.0.2:80") };
+        ipvs_table_add_service(&want, &a);      /* configured, in kernel: owned */
+        ipvs_table_add_service(&want, &d);      /* configured, add failed: not yet owned */
+        ipvs_table_add_service(&kern, &a);
+        ipvs_table_add_service(&kern, &b);      /* old owned, still in kernel (deletion failed): stays */
+        ipvs_table_add_service(&kern, &c);      /* foreign: never owned */
+        ipvs_table_sort(&want);
+        ipvs_table_sort(&kern);
+        IpvsOwned old = {}, upd = {};
+        assert_int_equal(ipvs_owned_parse("tcp:10.0.0.1:80\nfwmark6:3\nudp:[::1]:53\ntcp:10.0.0.1:80\n", &old, &line), 0);
+        assert_int_equal(old.n, 3); /* the duplicate collapsed */
+        assert_int_equal(ipvs_owned_update(&old, &want, &kern, &upd), 1);
+        assert_int_equal(upd.n, 2);
+        assert_true(ipvs_owned_contains(&upd, &a.key));
+        assert_true(ipvs_owned_contains(&upd, &b.key));
+        assert_false(ipvs_owned_contains(&upd, &c.key));
+        assert_false(ipvs_owned_contains(&upd, &d.key));
+        IpvsOwned again = {};
+        assert_int_equal(ipvs_owned_update(&upd, &want, &kern, &again), 0); /* unchanged: no state file write */
+        ipvs_owned_done(&old);
+        ipvs_owned_done(&upd);
+        ipvs_owned_done(&again);
+        ipvs_table_done(&want);
+        ipvs_table_done(&kern);
+
         IpvsOwned bad = {};
         assert_int_equal(ipvs_owned_parse("tcp:10.0.0.1:80\n# x\nnonsense\n", &bad, &line), -EBADMSG);
         assert_int_equal(line, 3);
