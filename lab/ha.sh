@@ -298,7 +298,7 @@ ha_report() {
     local impl
     say ""
     say "  Timeline (client: 20 HTTP req/s and an ARP request every 10 ms to the VIP):"
-    say "  $(printf '%-34s %-24s %-24s' phase vigil keepalived)"
+    say "  $(printf '%-10s %-42s %-42s' phase vigil keepalived)"
     local phase
     for phase in rs-down rs-up kill restart stop; do
         local v k
@@ -314,9 +314,10 @@ ha_report() {
                 restart) to=$(grep -o 'first_dir1=[0-9-]*' <<<"$l" | cut -d= -f2) ;;
                 *) to=- ;;
             esac
-            echo "failed=$fl overlap=${ov}ms${to:+ new-master=${to}ms}"
+            if [ "$to" = - ] || [ -z "$to" ]; then to=""; else to=" new master after ${to}ms"; fi
+            echo "failed=$fl overlap=${ov}ms$to"
         }
-        say "  $(printf '%-34s %-24s %-24s' "$phase" "$(fmt "$v")" "$(fmt "$k")")"
+        say "  $(printf '%-10s %-42s %-42s' "$phase" "$(fmt "$v")" "$(fmt "$k")")"
     done
 }
 
