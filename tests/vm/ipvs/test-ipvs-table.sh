@@ -20,6 +20,7 @@ write_config() { # $1: variant (base|edited), $2: noudp to leave the udp service
     cat <<'Y'
 ipvs:
   reconcile_interval: 1h
+  timeouts: {tcp: 901s, tcpfin: 121s, udp: 301s}
 virtual_servers:
   - address: 10.1.0.100
     port: 80
@@ -138,6 +139,7 @@ expected_base | sort > "$TEST_TMP/expected"
 start_ipvsd "$cfg"
 check_table "$TEST_TMP/expected"
 log "table as configured, foreign service intact"
+assert_eq "$(ipvsadm -L --timeout)" "Timeout (tcp tcpfin udp): 901 121 301" "IPVS timeouts"
 
 # thresholds are not in ipvsadm -Sn: ask -Ln --thresholds
 ipvsadm -Ln --thresholds -t 10.1.0.100:80 | grep -E '10\.2\.0\.1:80 +100 +10 ' >/dev/null \
@@ -214,7 +216,7 @@ grep -q 'udp:10.1.0.100:53' "$TEST_TMP/state/ipvsd.owned" && fail "removed servi
 log "stale owned service removed at start; foreign one kept"
 
 # ---- 5. own_table: the whole table is vigil's ----
-sed -i 's/^  reconcile_interval: 1h/  reconcile_interval: 1h\n  own_table: true/' "$cfg"
+sed -i 's/^  reconcile_interval: 1h$/  reconcile_interval: 1h\n  own_table: true/' "$cfg"
 grep -q 'own_table: true' "$cfg" || fail "test bug: own_table not set"
 ipvs_call Reload || fail "Reload failed"
 grep -v -e '10.1.0.200:25' "$TEST_TMP/expected3" > "$TEST_TMP/expected4"
