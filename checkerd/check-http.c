@@ -474,7 +474,7 @@ static int http_setup(Probe *p) {
                 goto fail;
         return 0;
 fail:
-        snprintf(p->last_error, sizeof p->last_error, "%s", err);
+        snprintf(p->last_error, sizeof p->last_error, "%.255s", err); /* last_error is 256 bytes */
         return r;
 }
 
