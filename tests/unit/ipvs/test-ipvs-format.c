@@ -122,7 +122,8 @@ static void test_import_yaml_through_config_loader(void **state) {
         }
         assert_int_equal(ipvs_desired_build(c, NULL, &back, &d), 0);
         again = to_string(ipvs_table_format_save, &back);
-        _cleanup_free_ char *x = sorted_lines(to_string(ipvs_table_format_save, &t)), *y = sorted_lines(again);
+        _cleanup_free_ char *orig = to_string(ipvs_table_format_save, &t);
+        _cleanup_free_ char *x = sorted_lines(orig), *y = sorted_lines(again);
         assert_string_equal(y, x);
         assert_non_null(strstr(again, "-r 10.2.0.1:80 -g -w 3 -x 100 -y 10"));
         assert_non_null(strstr(again, "-A -f 9 -s sh -p 300 -b sh-port"));
