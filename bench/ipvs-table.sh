@@ -47,7 +47,9 @@ count_entries() { ipvsadm -Sn | wc -l; }
 # penalize whichever side runs second. Reloading the module empties it.
 reset_ipvs() {
     ipvsadm -C
-    if rmmod ip_vs_wrr ip_vs_rr ip_vs 2>/dev/null; then
+    local mods
+    mods=$(awk '$1 ~ /^ip_vs_/ {print $1}' /proc/modules)
+    if rmmod $mods ip_vs 2>/dev/null; then
         modprobe -a ip_vs ip_vs_rr ip_vs_wrr
     else
         log "ip_vs in use: waiting for its trash to drain instead"; sleep 130
