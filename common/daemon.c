@@ -170,6 +170,12 @@ static int connect_bus(Daemon *d, const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
         (void) sd_bus_set_exit_on_disconnect(d->bus, true);
+        /* Finish the handshake now: a long start() (a large IPVS table) must not
+         * outlive dbus-daemon's 30 s authentication timeout. */
+        const char *unique;
+        r = sd_bus_get_unique_name(d->bus, &unique);
+        if (r < 0)
+                return log_error_errno(r, "Failed to complete the connection to the bus: %m");
         r = sd_bus_add_object_vtable(d->bus, NULL, d->ops->manager_path, d->ops->manager_interface,
                                      d->ops->manager_vtable, d);
         if (r < 0)

@@ -6,21 +6,18 @@
  *   ipvs import FILE | dump | zero | set-weight SERVICE DEST WEIGHT
  * Reading needs no privilege; zero and set-weight need root or vigil-admin. */
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "cleanup-libs.h"
+#include "ipvs-format.h"
+#include "ipvs-model.h"
 #include "log.h"
 #include "vigilctl.h"
 
-/* The pure IPVS text code (ipvsd/ipvs-*.c) compiled in here until vigilctl
- * links libvigil_ipvs_pure_dep (tools/meson.build is not ipvsd's to edit).
- * Harmless afterwards too: the archive's members are then not pulled in. */
-#include "ipvsd/ipvs-format.c"
-#include "ipvsd/ipvs-import.c"
-#include "ipvsd/ipvs-model.c"
 
 #define IPVS_BUS "org.vigil.Ipvs1"
 #define IPVS_PATH "/org/vigil/Ipvs1"
