@@ -327,5 +327,7 @@ finish:
         d.event = sd_event_unref(d.event);
         config_free(d.config);
         log_info("%s stopped.", ops->name);
-        return r < 0 ? 1 : 0;
+        /* sd_event_exit() codes pass through: a lost bus connection ends the loop
+         * with EXIT_FAILURE, so Restart=on-failure brings the daemon back. */
+        return r < 0 ? 1 : r;
 }
