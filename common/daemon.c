@@ -264,7 +264,9 @@ int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
         if (r < 0) {
                 log_error("Not starting: %s is invalid.", config_path);
                 (void) sd_notifyf(false, "STATUS=Invalid configuration %s, see the journal.\nERRNO=%d", config_path, -r);
-                return 1;
+                /* EX_CONFIG: units do not restart into the same error
+                 * (RestartPreventExitStatus=78), but do restart after other failures */
+                return 78;
         }
         if (dump) {
                 r = config_dump(d.config, ops->sections, stdout);

@@ -239,8 +239,8 @@ for d in $daemons; do
 	systemctl reset-failed $d 2>/dev/null
 	systemctl start $d 2>/dev/null && { not_ok "$d: started with a broken config"; continue; }
 	sleep 5
-	check "$d: broken config at start: failed (exit status 1), not restarted" \
-		test "$(prop $d ActiveState)" = failed -a "$(prop $d ExecMainStatus)" = 1 -a "$(prop $d NRestarts)" = 0
+	check "$d: broken config at start: failed (exit status 78, EX_CONFIG), not restarted" \
+		test "$(prop $d ActiveState)" = failed -a "$(prop $d ExecMainStatus)" = 78 -a "$(prop $d NRestarts)" = 0
 	check "$d: the error is in the journal with file:line:col" \
 		bash -c "journalctl -b -u $d -o cat | grep -q '$conf:5:[0-9]*: error'"
 done
