@@ -44,8 +44,13 @@ static const IpvsService *service_now(Manager *m, const IpvsServiceKey *k) {
             now - fetched_at < 200 * USEC_PER_MSEC)
                 return &fetched.services[0];
         ipvs_table_done(&fetched);
-        if (ipvs_genl_get_service(m->genl, k, &fetched) < 0)
+        int r = ipvs_genl_get_service(m->genl, k, &fetched);
+        if (r < 0) {
+                char key[IPVS_KEY_STR_MAX];
+                (void) ipvs_service_key_format(k, key, sizeof key);
+                log_warning_errno(r, "Reading %s from the kernel failed (%m): answering from the cached table.", key);
                 return ipvs_table_find(&m->kernel, k); /* best effort: the cached view */
+        }
         fetched_at = now;
         return &fetched.services[0];
 }
