@@ -401,8 +401,17 @@ static void instance_on_transition(Instance *i, VrrpState from, VrrpState to, co
                 instance_vips_up(i, reason);
         }
 
-        log_instance(to == VRRP_STATE_FAULT ? LOG_WARNING : LOG_NOTICE, 0, i->name, "%s -> %s (%s)",
-                     vrrp_state_to_string(from), vrrp_state_to_string(to), reason);
+        {
+                /* journalctl MESSAGE_ID=... or VIGIL_EVENT=vrrp-state finds every transition */
+                char kv_instance[VRRP_REASON_MAX + 16], kv_from[32], kv_to[32];
+                snprintf(kv_instance, sizeof kv_instance, "INSTANCE=%s", i->name);
+                snprintf(kv_from, sizeof kv_from, "VIGIL_FROM=%s", vrrp_state_to_string(from));
+                snprintf(kv_to, sizeof kv_to, "VIGIL_TO=%s", vrrp_state_to_string(to));
+                const char *const fields[] = { kv_instance, "VIGIL_EVENT=vrrp-state",
+                                               "MESSAGE_ID=7c1f4e2a9b8d4c6e8f0a3b5d7e9c1a24", kv_from, kv_to, NULL };
+                log_full_errno_fields(to == VRRP_STATE_FAULT ? LOG_WARNING : LOG_NOTICE, 0, fields, "%s -> %s (%s)",
+                                      vrrp_state_to_string(from), vrrp_state_to_string(to), reason);
+        }
         vrrp_bus_emit_state_changed(i, ++m->seq, from, to, reason);
         vrrp_bus_emit_properties(i, "State", "MasterAddress", "LastTransition", "EffectivePriority", NULL);
 
