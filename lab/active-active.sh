@@ -88,12 +88,12 @@ lab_active_active() {
     lab_bus dir1; lab_bus dir2
     aa_start 1; aa_start 2
 
-    if wait_until 30 aa_owners_are dir1 dir2; then
+    if wait_until 90 aa_owners_are dir1 dir2; then
         pass "VIP1 on dir1, VIP2 on dir2 (each answered by one director only)"
     else
         fail "each director master of one VIP" "VIP1: $(aa_owner $AA_VIP1), VIP2: $(aa_owner $AA_VIP2)"
     fi
-    if wait_until 20 aa_serves $AA_VIP1 && wait_until 20 aa_serves $AA_VIP2; then
+    if wait_until 60 aa_serves $AA_VIP1 && wait_until 60 aa_serves $AA_VIP2; then
         pass "both VIPs serve HTTP through their director"
     else
         fail "both VIPs serve HTTP"
@@ -101,7 +101,7 @@ lab_active_active() {
 
     local t0; t0=$(now_ms)
     aa_kill 1
-    if wait_until 20 aa_owners_are dir2 dir2; then
+    if wait_until 60 aa_owners_are dir2 dir2; then
         pass "dir1 killed: dir2 holds both VIPs" "$(( $(now_ms) - t0 )) ms"
     else
         fail "dir1 killed: dir2 holds both VIPs" "VIP1: $(aa_owner $AA_VIP1), VIP2: $(aa_owner $AA_VIP2)"
@@ -110,7 +110,7 @@ lab_active_active() {
 
     t0=$(now_ms)
     aa_start 1
-    if wait_until 30 aa_owners_are dir1 dir2; then
+    if wait_until 90 aa_owners_are dir1 dir2; then
         pass "dir1 back: each VIP returned home" "$(( $(now_ms) - t0 )) ms"
     else
         fail "dir1 back: each VIP returned home" "VIP1: $(aa_owner $AA_VIP1), VIP2: $(aa_owner $AA_VIP2)"
