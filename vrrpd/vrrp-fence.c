@@ -203,20 +203,27 @@ static int start_call(FenceState *fs, const char *dest, const char *path, const 
         return 0;
 }
 
+/* The instance's fence state, created on first use; NULL (logged) on OOM. */
+static FenceState *fence_state(Instance *i) {
+        if (!i->fence) {
+                i->fence = calloc(1, sizeof *i->fence);
+                if (!i->fence) {
+                        log_oom();
+                        return NULL;
+                }
+                i->fence->instance = i;
+        }
+        return i->fence;
+}
+
 void vrrp_fence_request(Instance *i) {
         const FencingConf *f = &i->conf->fencing;
         FenceState *fs = i->fence;
         char peer[ADDR_STR_MAX] = "", what[80];
         int r;
 
-        if (!fs) {
-                fs = i->fence = calloc(1, sizeof *fs);
-                if (!fs) {
-                        log_oom();
-                        return;
-                }
-                fs->instance = i;
-        }
+        if (!fs && !(fs = fence_state(i)))
+                return;
         if (fs->running)
                 return;
         fs->running = true;
@@ -285,14 +292,8 @@ static void fence_revoke(Instance *i, const char *why) {
         bool master = i->fsm.state == VRRP_STATE_MASTER;
         if (!master && !(fs && fs->running))
                 return;
-        if (!fs) {
-                fs = i->fence = calloc(1, sizeof *fs);
-                if (!fs) {
-                        log_oom();
-                        return;
-                }
-                fs->instance = i;
-        }
+        if (!fs && !(fs = fence_state(i)))
+                return;
         round_cancel(fs);
         char reason[VRRP_REASON_MAX + 16];
         snprintf(reason, sizeof reason, "fence-revoked: %s", why);
