@@ -390,24 +390,14 @@ static void vrrp_state_set(const char *state) {
 }
 
 static int on_vrrp_props(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
-        const char *iface, *prop, *state = NULL;
-        int r;
+        const char *iface, *state;
+        int weight; /* instances have no Weight: stays -1 */
         if (!H.vrrp_path || !streq(strempty(sd_bus_message_get_path(msg)), H.vrrp_path))
                 return 0;
         if (sd_bus_message_read(msg, "s", &iface) < 0 || !streq(iface, VRRP_INSTANCE_IFACE))
                 return 0;
-        if (sd_bus_message_enter_container(msg, 'a', "{sv}") < 0)
+        if (read_props(msg, &state, &weight) < 0)
                 return 0;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                if (sd_bus_message_read(msg, "s", &prop) < 0)
-                        return 0;
-                if (streq(prop, "State"))
-                        r = sd_bus_message_read(msg, "v", "s", &state);
-                else
-                        r = sd_bus_message_skip(msg, "v");
-                if (r < 0 || sd_bus_message_exit_container(msg) < 0)
-                        return 0;
-        }
         vrrp_state_set(state);
         return 0;
 }
