@@ -156,6 +156,9 @@ void vrrp_bus_emit_properties(Instance *i, const char *first, ...) __attribute__
 
 /* vrrp-track.c */
 int vrrp_track_start(Manager *m);
+/* On each bus connection (daemon attach/detach): subscribe and resync / drop the subscriptions. */
+int vrrp_track_attach(Manager *m);
+void vrrp_track_detach(Manager *m);
 int vrrp_track_reload(Manager *m);
 void vrrp_track_free(Manager *m);
 /* "up", "down", "unknown", or "missing" (checkerd absent or check unknown to it). */
