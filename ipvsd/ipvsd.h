@@ -71,7 +71,10 @@ int ipvs_enable_conntrack(void);
 /* ipvs-bus.c */
 /* ipvs-health.c: checkerd verdicts → health map, quorum/sorry server, sync daemon role from vrrpd. */
 int ipvs_health_init(Manager *m, const Config *c);
+/* On each bus connection: subscribe and re-read every watched check (fail-static meanwhile). */
 int ipvs_health_start(Manager *m);
+/* The bus connection is lost: drop the subscriptions, keep every verdict. */
+void ipvs_health_detach(void);
 int ipvs_health_reload(Manager *m, const Config *c);
 int ipvs_health_sync_reconfigure(Manager *m, const Config *c);
 void ipvs_health_apply_quorum(const Config *c, IpvsTable *t);
