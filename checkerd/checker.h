@@ -22,6 +22,7 @@
 #include "check-state.h"
 #include "conf.h"
 #include "daemon.h"
+#include "probe-loop.h"
 
 typedef struct Checker Checker;
 typedef struct Probe Probe;
@@ -89,6 +90,8 @@ struct Probe {
 
         sd_event_source *timer;   /* next run or retry */
         sd_event_source *timeout;
+        ProbeTimer run_timer;     /* next run or retry (probe-loop.h) */
+        ProbeTimer timeout_timer; /* the attempt in flight */
         usec_t due;               /* CLOCK_MONOTONIC of the scheduled run */
         usec_t attempt_start;
         unsigned attempts;        /* in the current run */
@@ -119,6 +122,7 @@ struct Check {
 struct Checker {
         Daemon *daemon;
         sd_event *event;
+        ProbeLoop *loop;          /* probe sockets and timers, batched */
         sd_bus *bus;
         Check **checks;           /* sorted by name */
         size_t n_checks;
