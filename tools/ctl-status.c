@@ -1,128 +1,118 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vigilctl status: one screen over the three daemons. A daemon that is not
- * running is shown as such, not as an error. */
+/* vigilctl status: one screen over the three daemons (tools/status/): each
+ * VRRP instance, the checks, each virtual service with its destinations'
+ * weight, health and rates, and the recent state changes from the journal.
+ * A daemon that is not running is shown as such, not as an error.
+ *
+ * Exit status: 0 when all three daemons answer, 3 when one is not running or
+ * cannot be read (like systemctl status), 1 without a bus, 2 on bad usage. */
+
+#include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cleanup-libs.h"
+#include "conf.h"
 #include "log.h"
+#include "status/status.h"
 #include "vigilctl.h"
 
-typedef struct DaemonInfo {
-        const char *unit;
-        const char *bus_name;
-        const char *path;
-        const char *manager;
-        const char *list_method;
-        const char *object_interface;
-        const char *what;
-} DaemonInfo;
+#define STATUS_EXIT_NOT_RUNNING 3
 
-static const DaemonInfo daemons[] = {
-        { "vigil-vrrpd", "org.vigil.Vrrp1", "/org/vigil/Vrrp1", "org.vigil.Vrrp1.Manager", "ListInstances",
-          "org.vigil.Vrrp1.Instance", "instances" },
-        { "vigil-checkerd", "org.vigil.Checker1", "/org/vigil/Checker1", "org.vigil.Checker1.Manager", "ListChecks",
-          "org.vigil.Checker1.Check", "checks" },
-        { "vigil-ipvsd", "org.vigil.Ipvs1", "/org/vigil/Ipvs1", "org.vigil.Ipvs1.Manager", "ListServices",
-          "org.vigil.Ipvs1.Service", "services" },
-};
-
-/* Reads a string property, "" when absent. */
-static char *get_string_property(sd_bus *bus, const DaemonInfo *di, const char *path, const char *iface, const char *prop) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *s = NULL;
-        if (sd_bus_get_property_string(bus, di->bus_name, path, iface, prop, &error, &s) < 0)
-                return NULL;
-        return s;
-}
-
-typedef struct Obj {
-        char *name;
-        char *path;
-} Obj;
-
-static int list_objects(sd_bus *bus, const DaemonInfo *di, Obj **ret, size_t *ret_n) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Obj *objs = NULL;
-        size_t n = 0;
-        const char *name, *path;
+int ctl_status_load_config(Config **ret) {
+        ConfDiags diags = {};
+        bool explicit = !streq(arg_config, VIGIL_DEFAULT_CONFIG);
         int r;
 
-        r = sd_bus_call_method(bus, di->bus_name, di->path, di->manager, di->list_method, &error, &reply, NULL);
+        *ret = NULL;
+        /* Optional: it only tells which named check a real server uses. */
+        if (!explicit && access(arg_config, F_OK) < 0)
+                return 0;
+        r = config_load_file(arg_config, ret, &diags);
+        conf_diags_free(&diags);
         if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(so)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "(so)", &name, &path)) > 0) {
-                Obj *n_objs = realloc(objs, (n + 1) * sizeof *objs);
-                if (!n_objs)
-                        break;
-                objs = n_objs;
-                objs[n].name = strdup(name);
-                objs[n].path = strdup(path);
-                n++;
-        }
-        *ret = objs;
-        *ret_n = n;
+                log_warning("%s: cannot be loaded (%s); health of real servers with a named check shows as '-'.", arg_config,
+                            r == -EINVAL ? "invalid, see vigilctl check-config" : strerror(-r));
+        return 0;
+}
+
+int ctl_status_parse_timeout(const char *s, usec_t *ret) {
+        usec_t t;
+        if (parse_duration(s, &t) < 0 || t == 0 || t > 600 * USEC_PER_SEC)
+                return log_error_errno(EINVAL, "--timeout: invalid duration '%s' (e.g. 500ms, 5s; at most 10m).", s);
+        *ret = t;
         return 0;
 }
 
 static int verb_status(int argc, char **argv) {
+        static const struct option options[] = {
+                { "all", no_argument, NULL, 'a' },
+                { "timeout", required_argument, NULL, 't' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r = ctl_bus_open(&bus);
+        _cleanup_config_ Config *config = NULL;
+        StatusSnapshot s = {};
+        usec_t timeout = 5 * USEC_PER_SEC;
+        bool all = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hat:", options, NULL)) >= 0)
+                switch (c) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'j': /* also after the verb, where people type it */
+                        arg_json = true;
+                        break;
+                case 't':
+                        if (ctl_status_parse_timeout(optarg, &timeout) < 0)
+                                return -EINVAL;
+                        break;
+                case 'h':
+                        printf("vigilctl status [--all] [--json] [--timeout DURATION]\n"
+                               "  The daemons, VRRP instances, checks, virtual services with their destinations'\n"
+                               "  health and rates, and recent state changes. --all: no summaries.\n"
+                               "  Exit status 3 when a daemon is not running.\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "status: unexpected argument '%s'.", argv[optind]);
+
+        r = ctl_bus_open(&bus);
         if (r < 0)
                 return r;
+        (void) ctl_status_load_config(&config);
 
-        if (arg_json)
-                printf("{");
-        for (size_t i = 0; i < ELEMENTSOF(daemons); i++) {
-                const DaemonInfo *di = &daemons[i];
-                bool running = ctl_name_has_owner(bus, di->bus_name);
-                _cleanup_free_ char *version = running ? get_string_property(bus, di, di->path, di->manager, "Version") : NULL;
-                Obj *objs = NULL;
-                size_t n = 0;
-                if (running)
-                        (void) list_objects(bus, di, &objs, &n);
-
-                if (arg_json) {
-                        printf("%s\"%s\":{\"running\":%s,\"version\":", i ? "," : "", di->unit, running ? "true" : "false");
-                        ctl_json_string(stdout, version);
-                        printf(",\"%s\":[", di->what);
-                } else {
-                        const char *on = arg_color ? (running ? "\033[32m" : "\033[31m") : "", *off = arg_color ? "\033[0m" : "";
-                        printf("%s%s%s %s: %s%s%s", on, running ? "●" : "○", off, di->unit, on,
-                               running ? "running" : "not running", off);
-                        if (version)
-                                printf(" (version %s)", version);
-                        if (running)
-                                printf(", %zu %s", n, di->what);
-                        printf("\n");
-                }
-                for (size_t j = 0; j < n; j++) {
-                        _cleanup_free_ char *state = get_string_property(bus, di, objs[j].path, di->object_interface, "State");
-                        if (arg_json) {
-                                printf("%s{\"name\":", j ? "," : "");
-                                ctl_json_string(stdout, objs[j].name);
-                                printf(",\"path\":");
-                                ctl_json_string(stdout, objs[j].path);
-                                if (state) {
-                                        printf(",\"state\":");
-                                        ctl_json_string(stdout, state);
-                                }
-                                printf("}");
-                        } else
-                                printf("    %-40s %s\n", objs[j].name, strempty(state));
-                        free(objs[j].name);
-                        free(objs[j].path);
-                }
-                free(objs);
-                if (arg_json)
-                        printf("]}");
+        r = status_collect(bus, timeout, config, &s);
+        if (r >= 0)
+                r = status_journal_read(&s);
+        if (r < 0) {
+                status_snapshot_done(&s);
+                return log_error_errno(r, "Reading the status failed: %s", strerror(-r));
         }
-        if (arg_json)
-                printf("}\n");
-        return 0;
+
+        StatusRenderOptions o = {
+                .color = arg_color, .all = all, .legend = arg_legend, .now = now_usec(CLOCK_REALTIME),
+        };
+        if (arg_json) {
+                r = status_render_json(&s, &o, stdout);
+                fputc('\n', stdout);
+        } else
+                r = status_render_text(&s, &o, stdout);
+
+        bool complete = true;
+        for (StatusDaemonId d = 0; d < _STATUS_DAEMON_MAX; d++)
+                complete = complete && s.daemons[d].running && !s.daemons[d].error;
+        status_snapshot_done(&s);
+        if (r < 0 || fflush(stdout) != 0)
+                return log_error_errno(r < 0 ? r : EIO, "Writing the status failed.");
+        return complete ? 0 : STATUS_EXIT_NOT_RUNNING;
 }
 
-VIGILCTL_VERB(status, "status", "", "Show the daemons, instances, checks and services at a glance", verb_status);
+VIGILCTL_VERB(status, "status", "[--all] [--json] [--timeout DURATION]",
+              "Instances, checks, services with health and rates, recent events", verb_status);
