@@ -10,12 +10,16 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup-libs.h"
 #include "ipvs-format.h"
 #include "ipvs-model.h"
 #include "log.h"
+#include "status/progress.h"
+#include "status/status.h"
 #include "vigilctl.h"
 
 
@@ -374,35 +378,73 @@ static int ipvs_import(const char *path) {
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_ipvs_table_ IpvsTable t = {};
-        size_t len = 0, cap = 0;
-        char err[256];
+        /* Progress on a terminal's stderr while the YAML goes to a file or pipe;
+         * quiet otherwise (a YAML on the terminal is progress enough). */
+        _cleanup_(progress_freep) Progress *progress = isatty(STDOUT_FILENO) ? NULL : progress_new();
+        size_t len = 0, cap = 0, total = 0, lines = 0, dests = 0;
+        char err[256], c1[16], c2[16];
+        struct stat st;
         int r;
 
         f = streq(path, "-") ? fdopen(dup(STDIN_FILENO), "r") : fopen(path, "re");
         if (!f)
                 return log_error_errno(errno, "%s: %m", path);
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+                total = (size_t) st.st_size;
         for (;;) {
                 if (cap - len < 65536) {
-                        if (cap > 64 * 1024 * 1024)
+                        if (cap > 64 * 1024 * 1024) {
+                                progress_clear(progress);
                                 return log_error_errno(EFBIG, "%s: larger than 64 MiB; not an ipvsadm-save file?", path);
+                        }
                         cap = cap ? cap * 2 : 65536;
                         char *n = realloc(buf, cap + 1);
-                        if (!n)
+                        if (!n) {
+                                progress_clear(progress);
                                 return log_oom();
+                        }
                         buf = n;
                 }
                 size_t k = fread(buf + len, 1, cap - len, f);
                 len += k;
                 if (k == 0)
                         break;
+                if (total > 0)
+                        progress_update(progress, "Reading %s: %sB of %sB (%u%%)", path, status_format_count(c1, sizeof c1, len),
+                                        status_format_count(c2, sizeof c2, total), (unsigned) (MIN(len, total) * 100 / total));
+                else
+                        progress_update(progress, "Reading %s: %sB", path, status_format_count(c1, sizeof c1, len));
         }
-        if (ferror(f))
+        if (ferror(f)) {
+                progress_clear(progress);
                 return log_error_errno(EIO, "%s: read error", path);
+        }
+        for (const char *p = buf, *end = buf + len; p && p < end; lines++) {
+                p = memchr(p, '\n', (size_t) (end - p));
+                if (p)
+                        p++;
+        }
+        char what[PATH_MAX + 64];
+        snprintf(what, sizeof what, "Parsing %zu line%s of %s", lines, lines == 1 ? "" : "s", path);
+        (void) progress_ticker_start(progress, what); /* the parser reports no count: elapsed time */
         r = ipvs_import_save(buf ? buf : "", len, &t, err, sizeof err);
+        progress_clear(progress);
         if (r < 0)
                 return log_error_errno(r, "%s:%s", path, err + 5 /* "line N: ..." → "FILE:N: ..." */);
+        for (size_t i = 0; i < t.n_services; i++)
+                dests += t.services[i].n_dests;
+        progress_update(progress, "Writing %zu service%s…", t.n_services, t.n_services == 1 ? "" : "s");
         printf("# imported from %s by vigilctl ipvs import: %zu service(s)\n", path, t.n_services);
-        return ipvs_table_format_yaml(&t, stdout);
+        r = ipvs_table_format_yaml(&t, stdout);
+        if (r >= 0 && fflush(stdout) != 0)
+                r = -errno;
+        if (r < 0) {
+                progress_clear(progress);
+                return log_error_errno(r, "Writing the YAML failed: %s", strerror(-r));
+        }
+        progress_finish(progress, "Imported %zu service%s with %zu real server%s from %s", t.n_services,
+                        t.n_services == 1 ? "" : "s", dests, dests == 1 ? "" : "s", path);
+        return 0;
 }
 
 static int ipvs_manager_call(const char *method, const char *types, ...) {
