@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -158,32 +159,182 @@ int daemon_check_privileged(sd_bus_message *m, sd_bus_error *error) {
                                  sd_bus_message_get_member(m));
 }
 
-static int connect_bus(Daemon *d, const char *name) {
+typedef struct VanishedCall {
+        daemon_vanished_handler_t cb;
+        void *userdata;
+        char name[];
+} VanishedCall;
+
+static int on_vanished_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        VanishedCall *c = userdata;
+        int has = 1;
+
+        /* no answer (the connection dropped: sd-bus makes one up) proves nothing */
+        if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0)
+                return 0;
+        if (sd_bus_message_read(reply, "b", &has) < 0 || has)
+                return 0;
+        log_debug("The bus confirms %s has no owner.", c->name);
+        c->cb(c->name, c->userdata);
+        return 0;
+}
+
+int daemon_confirm_vanished(sd_bus *bus, const char *name, daemon_vanished_handler_t cb, void *userdata) {
+        sd_bus_slot *slot = NULL;
+        size_t n = strlen(name) + 1;
+        VanishedCall *c = malloc(sizeof *c + n);
         int r;
 
-        r = sd_bus_open_system(&d->bus);
+        if (!c)
+                return -ENOMEM;
+        c->cb = cb;
+        c->userdata = userdata;
+        memcpy(c->name, name, n);
+        r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "NameHasOwner", on_vanished_reply, c, "s", name);
+        if (r < 0) {
+                free(c);
+                /* cannot even ask: our connection is already going with the bus */
+                if (sd_bus_is_open(bus) <= 0 || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE)
+                        return 0;
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
+#define RECONNECT_MIN (100 * USEC_PER_MSEC)
+#define RECONNECT_MAX (5 * USEC_PER_SEC)
+
+static int schedule_reconnect(Daemon *d);
+
+static int on_bus_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Daemon *d = userdata;
+
+        if (d->stopping)
+                return 0;
+        if (!d->bus_lost)
+                log_warning("Lost the connection to the bus: keeping all state, reconnecting (%s is off the bus meanwhile).",
+                            d->bus_name);
+        d->bus_lost = true;
+        (void) sd_notify(false, "STATUS=Bus disconnected, retrying");
+        /* Not here: the bus cannot be freed from inside its own dispatch. */
+        (void) schedule_reconnect(d);
+        return 0;
+}
+
+/* Opens the system bus and hooks it to the loop: the Disconnected watch, the
+ * Manager object and its object manager. With wait, completes the handshake
+ * now (at start, so a long start() cannot outlive dbus-daemon's
+ * authentication timeout); without, the loop completes it (reconnects must
+ * not block the VRRP adverts). */
+static int bus_open(Daemon *d, bool wait) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus%s%s: %s",
-                                       getenv("DBUS_SYSTEM_BUS_ADDRESS") ? " at " : "",
-                                       strempty(getenv("DBUS_SYSTEM_BUS_ADDRESS")), strerror(-r));
-        r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+                return log_full_errno(d->bus_lost ? LOG_DEBUG : LOG_ERR, r,
+                                      "Failed to connect to the system bus%s%s: %s",
+                                      getenv("DBUS_SYSTEM_BUS_ADDRESS") ? " at " : "",
+                                      strempty(getenv("DBUS_SYSTEM_BUS_ADDRESS")), strerror(-r));
+        r = sd_bus_attach_event(bus, d->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        (void) sd_bus_set_exit_on_disconnect(d->bus, true);
-        /* Finish the handshake now: a long start() (a large IPVS table) must not
-         * outlive dbus-daemon's 30 s authentication timeout. */
-        const char *unique;
-        r = sd_bus_get_unique_name(d->bus, &unique);
+        (void) sd_bus_set_exit_on_disconnect(bus, false);
+        /* A local match: no AddMatch goes to dbus-daemon for it. */
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, d);
         if (r < 0)
-                return log_error_errno(r, "Failed to complete the connection to the bus: %m");
-        r = sd_bus_add_object_vtable(d->bus, NULL, d->ops->manager_path, d->ops->manager_interface,
+                return log_error_errno(r, "Failed to watch for bus disconnection: %m");
+        if (wait) {
+                const char *unique;
+                r = sd_bus_get_unique_name(bus, &unique);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to complete the connection to the bus: %m");
+        }
+        r = sd_bus_add_object_vtable(bus, NULL, d->ops->manager_path, d->ops->manager_interface,
                                      d->ops->manager_vtable, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s: %m", d->ops->manager_path);
-        r = sd_bus_add_object_manager(d->bus, NULL, d->ops->manager_path);
+        r = sd_bus_add_object_manager(bus, NULL, d->ops->manager_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
-        (void) name;
+        d->bus = TAKE_PTR(bus);
+        return 0;
+}
+
+static void bus_drop(Daemon *d) {
+        if (!d->bus)
+                return;
+        if (d->ops->detach)
+                d->ops->detach(d);
+        (void) sd_bus_detach_event(d->bus);
+        /* Slots a module still holds keep the closed object alive, nothing more. */
+        d->bus = sd_bus_close_unref(d->bus);
+}
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Daemon *d = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e) {
+                log_warning("Reconnected, but requesting %s failed: %s; retrying.", d->bus_name,
+                            e->message ?: e->name);
+                (void) schedule_reconnect(d);
+                return 0;
+        }
+        d->reconnects++;
+        log_notice("Back on the bus as %s after %u attempt(s); objects and subscriptions re-registered.", d->bus_name,
+                   d->reconnect_attempts);
+        d->bus_lost = false;
+        d->reconnect_attempts = 0;
+        d->reconnect_delay = 0;
+        (void) sd_notify(false, "STATUS=Running");
+        return 0;
+}
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
+        Daemon *d = userdata;
+        int r;
+
+        bus_drop(d);
+        d->reconnect_attempts++;
+        r = bus_open(d, false);
+        if (r >= 0 && d->ops->attach) {
+                r = d->ops->attach(d);
+                if (r < 0)
+                        log_error_errno(r, "Re-registering on the bus failed: %m");
+        }
+        if (r >= 0)
+                r = sd_bus_request_name_async(d->bus, NULL, d->bus_name, 0, on_name_acquired, d);
+        if (r < 0) {
+                bus_drop(d);
+                return schedule_reconnect(d);
+        }
+        /* The handshake completes in the loop; a failure there ends in
+         * Disconnected again, an error reply in on_name_acquired(). */
+        return 0;
+}
+
+static int schedule_reconnect(Daemon *d) {
+        int r;
+
+        d->reconnect_delay = d->reconnect_delay ? MIN(d->reconnect_delay * 2, RECONNECT_MAX) : RECONNECT_MIN;
+        if (!d->reconnect_timer) {
+                r = sd_event_add_time_relative(d->event, &d->reconnect_timer, CLOCK_MONOTONIC, d->reconnect_delay,
+                                               10 * USEC_PER_MSEC, on_reconnect, d);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot arm the bus reconnection timer: %m");
+                return 0;
+        }
+        r = sd_event_source_set_time_relative(d->reconnect_timer, d->reconnect_delay);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->reconnect_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Cannot arm the bus reconnection timer: %m");
         return 0;
 }
 
@@ -199,9 +350,9 @@ int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 {}
         };
-        Daemon d = { .ops = ops, .userdata = userdata };
+        Daemon d = { .ops = ops, .userdata = userdata, .bus_name = getenv("VIGIL_BUS_NAME") ?: ops->bus_name };
         _cleanup_free_ char *config_path = NULL;
-        const char *bus_name = getenv("VIGIL_BUS_NAME") ?: ops->bus_name;
+        const char *bus_name = d.bus_name;
         bool check = false, dump = false;
         ConfDiags diags = {};
         int c, r;
@@ -292,7 +443,7 @@ int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
         (void) sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
         (void) sd_event_set_watchdog(d.event, true);
 
-        r = connect_bus(&d, bus_name);
+        r = bus_open(&d, true);
         if (r < 0)
                 goto finish;
 
@@ -300,6 +451,13 @@ int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
                 r = ops->start(&d);
                 if (r < 0) {
                         log_error_errno(r, "Failed to start: %m");
+                        goto finish;
+                }
+        }
+        if (ops->attach) {
+                r = ops->attach(&d);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to register on the bus: %m");
                         goto finish;
                 }
         }
@@ -320,16 +478,18 @@ int daemon_main(int argc, char **argv, const DaemonOps *ops, void *userdata) {
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
 finish:
+        d.reconnect_timer = sd_event_source_disable_unref(d.reconnect_timer);
         if (ops->free)
                 ops->free(&d);
         if (d.bus) {
-                (void) sd_bus_release_name(d.bus, bus_name);
+                if (!d.bus_lost) /* a blocking call: not into a handshake that may hang */
+                        (void) sd_bus_release_name(d.bus, bus_name);
                 d.bus = sd_bus_flush_close_unref(d.bus);
         }
         d.event = sd_event_unref(d.event);
         config_free(d.config);
         log_info("%s stopped.", ops->name);
-        /* sd_event_exit() codes pass through: a lost bus connection ends the loop
-         * with EXIT_FAILURE, so Restart=on-failure brings the daemon back. */
+        /* sd_event_exit() codes pass through. A lost bus is reconnected in place;
+         * Restart=on-failure stays the backstop for anything that ends the loop. */
         return r < 0 ? 1 : r;
 }
