@@ -181,7 +181,8 @@ static int start_call(FenceState *fs, const char *dest, const char *path, const 
                 return -ENOMEM;
         }
         c->fs = fs;
-        r = sd_bus_message_new_method_call(m->bus, &msg, dest, path, iface, member);
+        /* off the bus (reconnecting): the call fails, which never grants */
+        r = m->bus ? sd_bus_message_new_method_call(m->bus, &msg, dest, path, iface, member) : -ENOTCONN;
         if (r >= 0)
                 r = a2 ? sd_bus_message_append(msg, "ss", a1, a2) : sd_bus_message_append(msg, "s", a1);
         if (r >= 0)
@@ -267,6 +268,11 @@ void vrrp_fence_request(Instance *i) {
 }
 
 void vrrp_fence_left_master(Instance *i) {
+        if (!i->manager->bus) {
+                if (strv_length(i->conf->fencing.agents) > 0)
+                        log_instance(LOG_WARNING, 0, i->name, "Off the bus (reconnecting): cannot call Release() on the fence agents.");
+                return;
+        }
         STRV_FOREACH(a, i->conf->fencing.agents)
                 (void) sd_bus_call_method_async(i->manager->bus, NULL, *a, AGENT_PATH, AGENT_IFACE, "Release", NULL, NULL, "s",
                                                 i->name);
@@ -339,11 +345,9 @@ static int on_revoked(sd_bus_message *msg, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
-static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+/* An agent is really gone (the bus confirmed it): its permissions with it. */
+static void on_agent_vanished(const char *name, void *userdata) {
         Manager *m = userdata;
-        const char *name, *old, *new;
-        if (sd_bus_message_read(msg, "sss", &name, &old, &new) < 0 || !isempty(new) || isempty(old))
-                return 0;
         for (size_t k = 0; k < m->n_instances; k++) {
                 Instance *i = m->instances[k];
                 if (i->stopped || i->conf->fencing.policy != FENCE_POLICY_REQUIRED)
@@ -356,10 +360,29 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *r
                                 break;
                         }
         }
+}
+
+static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *name, *old, *new;
+        if (sd_bus_message_read(msg, "sss", &name, &old, &new) < 0 || !isempty(new) || isempty(old))
+                return 0;
+        bool ours = false;
+        for (size_t k = 0; k < m->n_instances && !ours; k++)
+                STRV_FOREACH(a, m->instances[k]->conf->fencing.agents)
+                        ours = ours || streq(*a, name);
+        if (!ours)
+                return 0;
+        /* dbus-daemon shutting down announces every name as gone: ask the bus
+         * first (one round trip); a bus that is going away never answers */
+        if (daemon_confirm_vanished(m->bus, name, on_agent_vanished, m) < 0)
+                on_agent_vanished(name, m);
         return 0;
 }
 
+/* On every bus connection (vrrpd's attach): the previous connection's matches go first. */
 int vrrp_fence_start(Manager *m) {
+        vrrp_fence_stop(m);
         int r = sd_bus_match_signal_async(m->bus, &revoked_slot, NULL, AGENT_PATH, AGENT_IFACE, "Revoked", on_revoked, NULL, m);
         if (r >= 0)
                 r = sd_bus_match_signal_async(m->bus, &owner_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",

@@ -3,7 +3,11 @@
  * (State property, StateChanged signal) for the checks its instances track.
  * checkerd is a separate, unprivileged process that may be absent or
  * restart: its bus name's owner is watched, and while it is gone every
- * tracked check is "missing" (each instance's on_missing decides). */
+ * tracked check is "missing" (each instance's on_missing decides).
+ * When our own bus connection is lost and comes back (dbus-daemon restarted),
+ * the last known states stay; checkerd reconnects on its own schedule, so it
+ * gets RECONNECT_GRACE to reappear before its checks count as missing (a bus
+ * restart must not fault an instance). */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +18,10 @@
 #define CHECKER_PATH "/org/vigil/Checker1"
 #define CHECKER_MANAGER_IFACE "org.vigil.Checker1.Manager"
 #define CHECKER_CHECK_IFACE "org.vigil.Checker1.Check"
+#define RECONNECT_GRACE (10 * USEC_PER_SEC)
+
+static sd_event_source *grace_timer; /* armed after a reconnect until checkerd is seen */
+static bool attached_before;
 
 static TrackedCheck *find_check(Manager *m, const char *name) {
         for (size_t k = 0; k < m->n_checks; k++)
@@ -85,11 +93,20 @@ static int call_async(Manager *m, const char *path, const char *iface, const cha
 
 static Manager *the_manager;
 
+/* sd-bus answers every pending call with an error when the connection drops:
+ * that says nothing about checkerd. Keep the last known state; the next
+ * attach asks again. */
+static bool reply_from_lost_bus(sd_bus_message *reply) {
+        return sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0;
+}
+
 static int on_state_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Manager *m = the_manager;
         const char *name = userdata, *state;
         TrackedCheck *c;
 
+        if (reply_from_lost_bus(reply))
+                return 0;
         if (!m || !(c = find_check(m, name)))
                 return 0;
         if (sd_bus_message_is_method_error(reply, NULL)) {
@@ -108,6 +125,8 @@ static int on_list_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         const char *name, *path;
         int r;
 
+        if (reply_from_lost_bus(reply))
+                return 0;
         m->checker_pending = false;
         if (sd_bus_message_is_method_error(reply, NULL)) {
                 manager_evaluate(m);
@@ -166,10 +185,18 @@ static int on_has_owner(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         Manager *m = userdata;
         int has = 0;
 
-        m->checker_pending = false;
+        if (reply_from_lost_bus(reply))
+                return 0;
         if (!sd_bus_message_is_method_error(reply, NULL))
                 (void) sd_bus_message_read(reply, "b", &has);
-        if (has && !m->checker_present) {
+        if (!has && grace_timer) {
+                /* we just reconnected and checkerd has not yet: keep what we know */
+                log_info("%s is not back on the bus yet: keeping the last known state of %zu tracked check(s) for up to %llus.",
+                         m->checker_name, m->n_checks, (unsigned long long) (RECONNECT_GRACE / USEC_PER_SEC));
+                return 0;
+        }
+        m->checker_pending = false;
+        if (has) {
                 m->checker_present = true;
                 (void) refresh_checks(m);
         } else if (!has)
@@ -179,23 +206,41 @@ static int on_has_owner(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+/* checkerd is really gone (the bus confirmed it): its checks are missing. */
+static void on_checker_vanished(const char *name, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->checker_present)
+                return; /* it came back meanwhile */
+        log_info("%s vanished.", m->checker_name);
+        m->checker_pending = false;
+        for (size_t k = 0; k < m->n_checks; k++)
+                snprintf(m->checks[k].state, sizeof m->checks[k].state, "missing");
+        manager_evaluate(m);
+}
+
 static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         const char *name, *old_owner, *new_owner;
+        int r;
 
         if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
         if (!streq(name, m->checker_name))
                 return 0;
         m->checker_present = !isempty(new_owner);
-        log_info("%s %s.", m->checker_name, m->checker_present ? "appeared" : "vanished");
+        grace_timer = sd_event_source_disable_unref(grace_timer);
         if (!m->checker_present) {
-                m->checker_pending = false;
-                for (size_t k = 0; k < m->n_checks; k++)
-                        snprintf(m->checks[k].state, sizeof m->checks[k].state, "missing");
+                /* dbus-daemon shutting down says the same: believe it once the
+                 * bus confirms; meanwhile the checks keep their state */
+                m->checker_pending = true;
+                r = daemon_confirm_vanished(m->bus, m->checker_name, on_checker_vanished, m);
+                if (r < 0)
+                        on_checker_vanished(m->checker_name, m);
+                return 0;
         }
-        if (m->checker_present)
-                (void) refresh_checks(m);
+        log_info("%s appeared.", m->checker_name);
+        (void) refresh_checks(m);
         manager_evaluate(m);
         return 0;
 }
@@ -232,37 +277,73 @@ static int collect_checks(Manager *m) {
 }
 
 int vrrp_track_start(Manager *m) {
+        m->checker_name = getenv("VIGIL_CHECKER_BUS_NAME") ?: "org.vigil.Checker1";
+        the_manager = m;
+        int r = collect_checks(m);
+        /* until attach() asks checkerd, tracked checks read "unknown", not "missing" */
+        m->checker_pending = m->n_checks > 0;
+        return r;
+}
+
+static int on_grace_end(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        grace_timer = sd_event_source_disable_unref(grace_timer);
+        if (!m->checker_pending)
+                return 0;
+        log_warning("%s did not come back within %llus of our reconnection: its tracked checks are missing.",
+                    m->checker_name, (unsigned long long) (RECONNECT_GRACE / USEC_PER_SEC));
+        m->checker_pending = false;
+        m->checker_present = false;
+        for (size_t k = 0; k < m->n_checks; k++)
+                snprintf(m->checks[k].state, sizeof m->checks[k].state, "missing");
+        manager_evaluate(m);
+        return 0;
+}
+
+int vrrp_track_attach(Manager *m) {
         _cleanup_free_ char *owner_match = NULL, *signal_match = NULL;
+        bool reconnect = attached_before;
         int r;
 
-        m->checker_name = getenv("VIGIL_CHECKER_BUS_NAME") ?: "org.vigil.Checker1";
-        r = collect_checks(m);
-        if (r < 0)
-                return r;
-
+        attached_before = true;
+        vrrp_track_detach(m);
         if (asprintf(&owner_match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                      "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'", m->checker_name) < 0 ||
             asprintf(&signal_match, "type='signal',sender='%s',interface='" CHECKER_CHECK_IFACE "',member='StateChanged'",
                      m->checker_name) < 0)
                 return -ENOMEM;
-        r = sd_bus_add_match(m->bus, &m->checker_owner_slot, owner_match, on_owner_changed, m);
+        /* asynchronous: on a reconnect the handshake is not done yet, and the
+         * matches are queued ahead of the queries below, so nothing is missed */
+        r = sd_bus_add_match_async(m->bus, &m->checker_owner_slot, owner_match, on_owner_changed, NULL, m);
         if (r < 0)
                 return r;
-        r = sd_bus_add_match(m->bus, &m->checker_signal_slot, signal_match, on_check_state_changed, m);
+        r = sd_bus_add_match_async(m->bus, &m->checker_signal_slot, signal_match, on_check_state_changed, NULL, m);
         if (r < 0)
                 return r;
 
-        the_manager = m;
         if (m->n_checks == 0)
                 return 0;
+        if (reconnect) {
+                r = sd_event_add_time_relative(m->event, &grace_timer, CLOCK_MONOTONIC, RECONNECT_GRACE, USEC_PER_SEC / 10,
+                                               on_grace_end, m);
+                if (r < 0)
+                        return r;
+        }
         /* Whether checkerd is there: NameHasOwner, asynchronously too. Until we
-         * know, tracked checks read "unknown" (no flap to FAULT at startup). */
+         * know, tracked checks keep their state ("unknown" at startup, the last
+         * known after a reconnect): no flap to FAULT. */
         m->checker_pending = true;
         r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                      "NameHasOwner", on_has_owner, m, "s", m->checker_name);
         if (r < 0)
                 return r;
         return 0;
+}
+
+void vrrp_track_detach(Manager *m) {
+        m->checker_owner_slot = sd_bus_slot_unref(m->checker_owner_slot);
+        m->checker_signal_slot = sd_bus_slot_unref(m->checker_signal_slot);
+        grace_timer = sd_event_source_disable_unref(grace_timer);
 }
 
 int vrrp_track_reload(Manager *m) {
@@ -276,7 +357,6 @@ int vrrp_track_reload(Manager *m) {
 
 void vrrp_track_free(Manager *m) {
         the_manager = NULL;
-        m->checker_owner_slot = sd_bus_slot_unref(m->checker_owner_slot);
-        m->checker_signal_slot = sd_bus_slot_unref(m->checker_signal_slot);
+        vrrp_track_detach(m);
         free_checks(m);
 }

@@ -1167,7 +1167,6 @@ static int vrrpd_start(Daemon *d) {
 
         m->daemon = d;
         m->event = d->event;
-        m->bus = d->bus;
 
         r = vrrp_nl_new(d->event, on_nl_change, m, &m->nl);
         if (r < 0)
@@ -1193,15 +1192,9 @@ static int vrrpd_start(Daemon *d) {
         if (r < 0)
                 return log_oom();
 
-        r = vrrp_bus_register(m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot register bus objects: %m");
         r = vrrp_track_start(m);
         if (r < 0)
-                return log_error_errno(r, "Cannot subscribe to checkerd: %m");
-        r = vrrp_fence_start(m);
-        if (r < 0)
-                return r;
+                return log_oom();
 
         r = sd_event_add_time_relative(d->event, &m->counters_timer, CLOCK_MONOTONIC, USEC_PER_SEC, 0,
                                        on_counters_timer, m);
@@ -1212,6 +1205,31 @@ static int vrrpd_start(Daemon *d) {
          * the state machine starts (instance_check_interface). */
         manager_evaluate(m);
         return 0;
+}
+
+/* Each bus connection (the first, and after dbus-daemon came back): objects,
+ * the subscriptions to checkerd and the fence agents, and a resync of the
+ * tracked checks. The instances never stopped: VRRP ran on the wire meanwhile. */
+static int vrrpd_attach(Daemon *d) {
+        Manager *m = manager_get(d);
+        int r;
+
+        m->bus = d->bus;
+        r = vrrp_bus_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot register bus objects: %m");
+        r = vrrp_track_attach(m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot subscribe to checkerd: %m");
+        return vrrp_fence_start(m);
+}
+
+static void vrrpd_detach(Daemon *d) {
+        Manager *m = manager_get(d);
+
+        vrrp_track_detach(m);
+        vrrp_fence_stop(m);
+        m->bus = NULL;
 }
 
 static bool vip_equal(const VipConf *a, const VipConf *b) {
@@ -1377,6 +1395,8 @@ static const DaemonOps vrrpd_ops = {
         .sections = CONF_SECTION_GLOBAL | CONF_SECTION_VRRP,
         .manager_vtable = vrrp_manager_vtable,
         .start = vrrpd_start,
+        .attach = vrrpd_attach,
+        .detach = vrrpd_detach,
         .reload = vrrpd_reload,
         .stop = vrrpd_stop,
         .free = vrrpd_free,
