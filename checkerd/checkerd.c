@@ -31,7 +31,6 @@ static int checkerd_start(Daemon *d) {
 
         c->daemon = d;
         c->event = d->event;
-        c->bus = d->bus;
 
         /* sd_event_add_child() wants SIGCHLD blocked; exec children reset it. */
         sigemptyset(&mask);
@@ -41,16 +40,29 @@ static int checkerd_start(Daemon *d) {
         /* No OpenSSL_init here: OpenSSL initializes itself on first use, so a
          * checker without https checks never pays for it (RSS). */
 
-        /* daemon_main() registered the Manager with ops.manager_vtable. */
-        r = checker_bus_register(c);
-        if (r < 0)
-                return r;
-
         r = checker_apply_config(c, d->config, err, sizeof err);
         if (r < 0)
                 return report_invalid(err, NULL);
         c->started = true;
         return 0;
+}
+
+/* Each bus connection (daemon_main() registered the Manager with
+ * ops.manager_vtable). Checks kept running while the bus was away: their
+ * state, counters and histories are where they were. */
+static int checkerd_attach(Daemon *d) {
+        Checker *c = d->userdata;
+
+        c->bus = d->bus;
+        return checker_bus_register(c);
+}
+
+static void checkerd_detach(Daemon *d) {
+        Checker *c = d->userdata;
+
+        c->slot_fallback = sd_bus_slot_unref(c->slot_fallback);
+        c->slot_enum = sd_bus_slot_unref(c->slot_enum);
+        c->bus = NULL;
 }
 
 static int checkerd_reload(Daemon *d, Config *new_config, sd_bus_error *error) {
@@ -86,6 +98,8 @@ static const DaemonOps ops = {
         .sections = CONF_SECTION_GLOBAL | CONF_SECTION_CHECKS | CONF_SECTION_VIRTUAL_SERVERS,
         .manager_vtable = checker_manager_vtable,
         .start = checkerd_start,
+        .attach = checkerd_attach,
+        .detach = checkerd_detach,
         .reload = checkerd_reload,
         .stop = checkerd_stop,
         .free = checkerd_free,
