@@ -466,6 +466,9 @@ int ipvs_bus_register(Manager *m) {
         sd_bus *bus = m->daemon->bus;
         int r;
 
+        /* again on each bus connection: the previous connection's slots go */
+        m->service_vtable_slot = sd_bus_slot_unref(m->service_vtable_slot);
+        m->service_enum_slot = sd_bus_slot_unref(m->service_enum_slot);
         r = sd_bus_add_fallback_vtable(bus, &m->service_vtable_slot, IPVS_SERVICE_PREFIX, IPVS_SERVICE_IFACE,
                                        service_vtable, service_find, m);
         if (r < 0)

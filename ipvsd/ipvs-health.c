@@ -415,16 +415,21 @@ static void vrrp_resync(void) {
                                                 "Get", on_vrrp_state_reply, NULL, "ss", VRRP_INSTANCE_IFACE, "State");
 }
 
+static void on_vrrp_vanished(const char *name, void *userdata) {
+        /* vrrpd gone: its VIPs go with their lease, so this node will not
+         * be master; a backup sync daemon is the safe role. */
+        vrrp_state_set("backup");
+}
+
 static int on_vrrp_owner(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         const char *name, *old, *new;
         if (sd_bus_message_read(msg, "sss", &name, &old, &new) < 0 || !streq(name, VRRP_NAME))
                 return 0;
-        if (isempty(new))
-                /* vrrpd gone: its VIPs go with their lease, so this node will not
-                 * be master; a backup sync daemon is the safe role. */
-                vrrp_state_set("backup");
-        else
+        if (!isempty(new))
                 vrrp_resync();
+        else if (daemon_confirm_vanished(sd_bus_message_get_bus(msg), name, on_vrrp_vanished, NULL) < 0)
+                /* (dbus-daemon shutting down says the same: the bus confirms first) */
+                on_vrrp_vanished(name, NULL);
         return 0;
 }
 
@@ -450,11 +455,23 @@ int ipvs_health_init(Manager *m, const Config *c) {
         return r < 0 ? log_oom() : 0;
 }
 
+void ipvs_health_detach(void) {
+        H.match_props = sd_bus_slot_unref(H.match_props);
+        H.match_owner = sd_bus_slot_unref(H.match_owner);
+        H.match_vrrp_props = sd_bus_slot_unref(H.match_vrrp_props);
+        H.match_vrrp_owner = sd_bus_slot_unref(H.match_vrrp_owner);
+}
+
+/* Every bus connection: asynchronous calls only (on a reconnect the handshake
+ * is still under way; the matches are queued before the reads, so no verdict
+ * falls between them). A read that fails (checkerd not back yet) keeps what
+ * we know; its NameOwnerChanged reads again. */
 int ipvs_health_start(Manager *m) {
         sd_bus *bus = m->daemon->bus;
         int r;
 
         H.m = m;
+        ipvs_health_detach();
         r = sd_bus_match_signal_async(bus, &H.match_props, CHECKER_NAME, NULL, "org.freedesktop.DBus.Properties",
                                       "PropertiesChanged", on_check_props, NULL, NULL);
         if (r >= 0)
@@ -490,10 +507,7 @@ void ipvs_health_free(void) {
         for (size_t i = 0; i < H.n_quorum; i++)
                 free(H.quorum[i].service_id);
         free(H.quorum);
-        H.match_props = sd_bus_slot_unref(H.match_props);
-        H.match_owner = sd_bus_slot_unref(H.match_owner);
-        H.match_vrrp_props = sd_bus_slot_unref(H.match_vrrp_props);
-        H.match_vrrp_owner = sd_bus_slot_unref(H.match_vrrp_owner);
+        ipvs_health_detach();
         H.rebuild = sd_event_source_unref(H.rebuild);
         free(H.vrrp_path);
         free(H.vrrp_state);

@@ -228,7 +228,8 @@ int manager_reconcile_one(Manager *m, bool dump, const IpvsServiceKey *only) {
         ipvs_ops_done(&ops);
 
         sync_fullnat(m);
-        (void) sd_bus_emit_properties_changed(m->daemon->bus, IPVS_MANAGER_PATH, IPVS_MANAGER_IFACE, "LastErrors", NULL);
+        if (m->daemon->bus)
+                (void) sd_bus_emit_properties_changed(m->daemon->bus, IPVS_MANAGER_PATH, IPVS_MANAGER_IFACE, "LastErrors", NULL);
         return failed;
 }
 
@@ -353,14 +354,28 @@ static int ipvsd_start(Daemon *d) {
         if (r < 0)
                 return r;
 
+        arm_timer(m);
+        return 0;
+}
+
+/* Each bus connection. The table was reconciled all along: only the objects
+ * and the subscriptions (with a re-read of checkerd's verdicts) are redone. */
+static int ipvsd_attach(Daemon *d) {
+        Manager *m = d->userdata;
+        int r;
+
         r = ipvs_bus_register(m);
         if (r < 0)
                 return r;
-        r = ipvs_health_start(m);
-        if (r < 0)
-                return r;
-        arm_timer(m);
-        return 0;
+        return ipvs_health_start(m);
+}
+
+static void ipvsd_detach(Daemon *d) {
+        Manager *m = d->userdata;
+
+        m->service_vtable_slot = sd_bus_slot_unref(m->service_vtable_slot);
+        m->service_enum_slot = sd_bus_slot_unref(m->service_enum_slot);
+        ipvs_health_detach();
 }
 
 static int ipvsd_reload(Daemon *d, Config *c, sd_bus_error *error) {
@@ -431,6 +446,8 @@ static const DaemonOps ipvsd_ops = {
         .sections = CONF_SECTION_VIRTUAL_SERVERS | CONF_SECTION_IPVS,
         .manager_vtable = ipvs_manager_vtable,
         .start = ipvsd_start,
+        .attach = ipvsd_attach,
+        .detach = ipvsd_detach,
         .reload = ipvsd_reload,
         .stop = ipvsd_stop,
         .free = ipvsd_free,
