@@ -1018,12 +1018,9 @@ static void inst_release(Inst *in, const char *why) {
  * stopped without Release. Its VIPs go with its own lease (DESIGN §1), which
  * ends before a peer can declare it down; keeping the lock would only keep
  * the peer out of MASTER (an outage, not safety). So give it back. */
-static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* The caller a lock was granted to is really gone (the bus confirmed it). */
+static void on_caller_vanished(const char *name, void *userdata) {
         Agent *a = userdata;
-        const char *name, *old_owner, *new_owner;
-
-        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || name[0] != ':' || !isempty(new_owner))
-                return 0;
         for (size_t i = 0; i < a->n_insts; i++) {
                 Inst *in = a->insts[i];
                 if (in->owner && streq(in->owner, name)) {
@@ -1033,6 +1030,24 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
                         inst_release(in, why ?: "the lock's caller left the bus");
                 }
         }
+}
+
+static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Agent *a = userdata;
+        const char *name, *old_owner, *new_owner;
+        bool held = false;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || name[0] != ':' || !isempty(new_owner))
+                return 0;
+        for (size_t i = 0; i < a->n_insts && !held; i++)
+                held = a->insts[i]->owner && streq(a->insts[i]->owner, name);
+        if (!held)
+                return 0;
+        /* dbus-daemon shutting down announces every client as gone while vrrpd
+         * still holds the lock and stays master: release only once the bus
+         * confirms (a bus going away never answers) */
+        if (daemon_confirm_vanished(sd_bus_message_get_bus(msg), name, on_caller_vanished, a) < 0)
+                on_caller_vanished(name, a);
         return 0;
 }
 
@@ -1241,6 +1256,32 @@ static int agent_start(Daemon *d) {
                 return r;
         (void) sd_event_source_set_enabled(a->stale_timer, SD_EVENT_OFF);
 
+        agent_add_configured(a, d->config);
+
+        zoo_set_debug_level(log_get_max_level() >= LOG_DEBUG ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
+        return zk_connect(a) == -ENOMEM ? -ENOMEM : 0;
+}
+
+/* Each bus connection (the first, and after dbus-daemon came back). The
+ * ZooKeeper session and the locks are untouched by a bus outage. Unique names
+ * of the old bus mean nothing on the new one (and may be handed to another
+ * client), so the recorded lock owners are forgotten rather than trusted: a
+ * lock is then released by Release() or the session, never because an
+ * unrelated client that inherited the name left. */
+static int agent_attach(Daemon *d) {
+        Agent *a = d->userdata;
+        static bool attached_before;
+        int r;
+
+        if (attached_before)
+                for (size_t i = 0; i < a->n_insts; i++)
+                        if (a->insts[i]->owner) {
+                                log_info("Bus reconnected: %s's lock owner %s is from the old connection, forgotten.",
+                                         a->insts[i]->name, a->insts[i]->owner);
+                                a->insts[i]->owner = mfree(a->insts[i]->owner);
+                        }
+        attached_before = true;
+
         r = sd_bus_add_object_vtable(d->bus, NULL, AGENT_PATH, AGENT_INTERFACE, agent_vtable, a);
         if (r < 0)
                 return log_error_errno(r, "Cannot register %s: %s", AGENT_PATH, strerror(-r));
@@ -1250,15 +1291,12 @@ static int agent_start(Daemon *d) {
         r = sd_bus_add_node_enumerator(d->bus, NULL, INSTANCE_PREFIX, inst_enumerate, a);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(d->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                "NameOwnerChanged", on_name_owner_changed, a);
+        /* asynchronous: on a reconnect the handshake is not done yet */
+        r = sd_bus_match_signal_async(d->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                      "NameOwnerChanged", on_name_owner_changed, NULL, a);
         if (r < 0)
                 return log_error_errno(r, "Cannot subscribe to NameOwnerChanged: %s", strerror(-r));
-
-        agent_add_configured(a, d->config);
-
-        zoo_set_debug_level(log_get_max_level() >= LOG_DEBUG ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
-        return zk_connect(a) == -ENOMEM ? -ENOMEM : 0;
+        return 0;
 }
 
 static int agent_reload(Daemon *d, Config *c, sd_bus_error *error) {
@@ -1335,6 +1373,7 @@ static const DaemonOps ops = {
         .sections = CONF_SECTION_GLOBAL | CONF_SECTION_ZOOKEEPER | CONF_SECTION_VRRP,
         .manager_vtable = manager_vtable,
         .start = agent_start,
+        .attach = agent_attach,
         .reload = agent_reload,
         .stop = agent_stop,
         .free = agent_free,
