@@ -95,6 +95,9 @@ struct Manager {
         size_t max_queue;
         bool drop_superseded;
         RateLimit bad_rl;
+        sd_event_source *reconnect_timer;
+        uint64_t reconnect_delay;
+        bool bus_lost;
 };
 
 static inline bool streq_ptr_(const char *a, const char *b) {
@@ -796,6 +799,82 @@ static int manager_subscribe(Manager *m) {
         return 0;
 }
 
+/* ---- bus connection ---- */
+
+/* A lost bus (dbus-daemon restarted) is reconnected in place with bounded
+ * backoff; the queues and the last known states stay, and the new
+ * connection replays every source's current state (source_new_owner). */
+#define RECONNECT_MIN (100 * USEC_PER_MSEC)
+#define RECONNECT_MAX (5 * USEC_PER_SEC)
+
+static int bus_connect(Manager *m);
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        if (m->bus) {
+                (void) sd_bus_detach_event(m->bus);
+                m->bus = sd_bus_close_unref(m->bus);
+        }
+        if (bus_connect(m) < 0) {
+                m->bus = sd_bus_close_unref(m->bus);
+                m->reconnect_delay = MIN(m->reconnect_delay * 2, RECONNECT_MAX);
+                (void) sd_event_source_set_time_relative(s, m->reconnect_delay);
+                return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        log_notice("Back on the bus: subscribed again, replaying the current state.");
+        m->bus_lost = false;
+        m->reconnect_delay = 0;
+        (void) sd_notify(false, "STATUS=Running");
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        int r;
+
+        if (!m->bus_lost) {
+                log_warning("Lost the connection to the bus: keeping the queues, reconnecting.");
+                /* replies still in flight belong to the old connection: ignore them */
+                for (Source src = 0; src < _SOURCE_MAX; src++)
+                        source_new_owner(m, src, NULL);
+        }
+        m->bus_lost = true;
+        (void) sd_notify(false, "STATUS=Bus disconnected, retrying");
+        m->reconnect_delay = m->reconnect_delay ? MIN(m->reconnect_delay * 2, RECONNECT_MAX) : RECONNECT_MIN;
+        if (!m->reconnect_timer)
+                r = sd_event_add_time_relative(m->event, &m->reconnect_timer, CLOCK_MONOTONIC, m->reconnect_delay,
+                                               10 * USEC_PER_MSEC, on_reconnect, m);
+        else {
+                r = sd_event_source_set_time_relative(m->reconnect_timer, m->reconnect_delay);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reconnect_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_error_errno(r, "Cannot arm the reconnection timer: %s", strerror(-r));
+                return sd_event_exit(m->event, EXIT_FAILURE);
+        }
+        return 0;
+}
+
+/* Opens the bus, watches for its loss and subscribes (which replays). */
+static int bus_connect(Manager *m) {
+        int r;
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_full_errno(m->bus_lost ? LOG_DEBUG : LOG_ERR, r, "Cannot connect to the system bus: %s",
+                                      strerror(-r));
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        (void) sd_bus_set_exit_on_disconnect(m->bus, false);
+        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, m);
+        if (r < 0)
+                return r;
+        return manager_subscribe(m);
+}
+
 /* ---- configuration ---- */
 
 /* Validation resolved what each entry follows (instance:, group:, check:
@@ -961,6 +1040,7 @@ static void manager_free(Manager *m) {
         checks_forget(m);
         for (Source s = 0; s < _SOURCE_MAX; s++)
                 free(m->owner[s]);
+        m->reconnect_timer = sd_event_source_disable_unref(m->reconnect_timer);
         m->bus = sd_bus_flush_close_unref(m->bus);
         m->event = sd_event_unref(m->event);
         config_free(m->config);
@@ -1084,17 +1164,7 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto finish;
 
-        r = sd_bus_open_system(&m.bus);
-        if (r < 0) {
-                log_error_errno(r, "Cannot connect to the system bus: %s", strerror(-r));
-                goto finish;
-        }
-        r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                goto finish;
-        (void) sd_bus_set_exit_on_disconnect(m.bus, true);
-
-        r = manager_subscribe(&m);
+        r = bus_connect(&m);
         if (r < 0)
                 goto finish;
 
