@@ -1321,7 +1321,15 @@ static int vrrpd_reload(Daemon *d, Config *c, sd_bus_error *error) {
                 log_instance(LOG_NOTICE, 0, i->name, nc ? "Configuration changed, restarting instance." :
                                                           "Removed from the configuration, stopping.");
                 instance_stop(i, nc ? "reload: configuration changed" : "reload: removed");
-                instance_free(i);
+        }
+        /* freed only once all are stopped: a stop emits bus signals, and sd-bus
+         * looks instances up in m->instances (a freed one was read there) */
+        for (size_t k = 0; k < m->n_instances; k++) {
+                bool kept = false;
+                for (size_t j = 0; j < n_keep && !kept; j++)
+                        kept = keep[j] == m->instances[k];
+                if (!kept)
+                        instance_free(m->instances[k]);
         }
         free(m->instances);
         m->instances = keep;
