@@ -10,14 +10,11 @@
 #include <sys/socket.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <pcre2.h>
 
 #include "check-types.h"
 #include "http-parser.h"
+#include "tls-dlopen.h"
 
 #define READ_CHUNK 16384u
 
@@ -25,6 +22,8 @@
 typedef struct HttpSetup {
         SSL_CTX *ctx;
         pcre2_code *re;
+        char *req;            /* the request: the same for every attempt (its
+                               * inputs are part of the probe's key) */
 } HttpSetup;
 
 typedef enum HttpPhase {
@@ -36,10 +35,11 @@ typedef enum HttpPhase {
 
 typedef struct HttpAttempt {
         int fd;
-        sd_event_source *io;
+        ProbeIo *io;
         SSL *ssl;
         HttpPhase phase;
-        char *req;
+        const char *req;
+        char *req_owned;      /* when the probe has no prebuilt request */
         size_t req_len, req_off;
         EVP_MD_CTX *md;
         uint8_t *body;        /* kept only for the regex, ≤ max_body */
@@ -55,14 +55,14 @@ static void http_cancel(Probe *p) {
         HttpAttempt *a = TAKE_PTR(p->data);
         if (!a)
                 return;
-        a->io = sd_event_source_disable_unref(a->io);
         if (a->ssl)
-                SSL_free(a->ssl); /* no close_notify: the attempt is over either way */
-        safe_close(a->fd);
-        EVP_MD_CTX_free(a->md);
+                sym_SSL_free(a->ssl); /* no close_notify: the attempt is over either way */
+        a->io = probe_io_close(a->io, &a->fd);
+        if (a->md)
+                sym_EVP_MD_CTX_free(a->md);
         http_parser_free(&a->parser);
         free(a->body);
-        free(a->req);
+        free(a->req_owned);
         free(a);
 }
 
@@ -78,18 +78,18 @@ static void http_finish(Probe *p, CheckResultKind r, const char *fmt, ...) {
 }
 
 static const char *ssl_error_string(char *buf, size_t len) {
-        unsigned long e = ERR_get_error();
+        unsigned long e = sym_ERR_get_error();
         if (e == 0)
                 return "unknown TLS error";
-        ERR_error_string_n(e, buf, len);
-        ERR_clear_error();
+        sym_ERR_error_string_n(e, buf, len);
+        sym_ERR_clear_error();
         return buf;
 }
 
 static int body_cb(const uint8_t *d, size_t n, void *userdata) {
         Probe *p = userdata;
         HttpAttempt *a = p->data;
-        if (a->md && EVP_DigestUpdate(a->md, d, n) != 1)
+        if (a->md && sym_EVP_DigestUpdate(a->md, d, n) != 1)
                 return -EIO;
         if (p->conf->regex) {
                 /* bounded by the parser's max_body check before we get here */
@@ -135,7 +135,7 @@ static void evaluate_body(Probe *p) {
                 unsigned char md[EVP_MAX_MD_SIZE];
                 unsigned mdlen = 0;
                 char hex[2 * EVP_MAX_MD_SIZE + 1];
-                if (EVP_DigestFinal_ex(a->md, md, &mdlen) != 1)
+                if (sym_EVP_DigestFinal_ex(a->md, md, &mdlen) != 1)
                         return http_finish(p, CHECK_RESULT_ERROR, "MD5 digest failed");
                 for (unsigned i = 0; i < mdlen; i++)
                         snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -174,14 +174,13 @@ static bool consume(Probe *p, const uint8_t *d, size_t n) {
 }
 
 static int update_events(HttpAttempt *a, uint32_t events) {
-        return probe_set_events(a->io, events);
+        return probe_io_set_events(a->io, events);
 }
 
 static void step(Probe *p, uint32_t revents);
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_io(ProbeIo *s, int fd, uint32_t revents, void *userdata) {
         step(userdata, revents);
-        return 0;
 }
 
 static void step(Probe *p, uint32_t revents) {
@@ -190,17 +189,18 @@ static void step(Probe *p, uint32_t revents) {
         int r;
 
         if (a->phase == PHASE_CONNECT) {
-                r = probe_socket_error(a->fd);
+                /* writable and no error: connected, no SO_ERROR to ask for */
+                r = probe_connect_result(a->fd, revents);
                 if (r < 0)
                         return http_finish(p, CHECK_RESULT_DOWN, "connect: %s", strerror(-r));
                 a->phase = a->ssl ? PHASE_HANDSHAKE : PHASE_SEND;
         }
 
         if (a->phase == PHASE_HANDSHAKE) {
-                ERR_clear_error();
-                r = SSL_connect(a->ssl);
+                sym_ERR_clear_error();
+                r = sym_SSL_connect(a->ssl);
                 if (r != 1) {
-                        int e = SSL_get_error(a->ssl, r);
+                        int e = sym_SSL_get_error(a->ssl, r);
                         if (e == SSL_ERROR_WANT_READ) {
                                 (void) update_events(a, EPOLLIN);
                                 return;
@@ -209,12 +209,12 @@ static void step(Probe *p, uint32_t revents) {
                                 (void) update_events(a, EPOLLOUT);
                                 return;
                         }
-                        long v = SSL_get_verify_result(a->ssl);
+                        long v = sym_SSL_get_verify_result(a->ssl);
                         if (v != X509_V_OK)
                                 return http_finish(p, CHECK_RESULT_DOWN, "TLS handshake: certificate verify failed: %s",
-                                                   X509_verify_cert_error_string(v));
+                                                   sym_X509_verify_cert_error_string(v));
                         return http_finish(p, CHECK_RESULT_DOWN, "TLS handshake: %s",
-                                           e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? "connection closed"
+                                           e == SSL_ERROR_SYSCALL && sym_ERR_peek_error() == 0 ? "connection closed"
                                                                                            : ssl_error_string(ebuf, sizeof ebuf));
                 }
                 a->phase = PHASE_SEND;
@@ -224,10 +224,10 @@ static void step(Probe *p, uint32_t revents) {
                 while (a->req_off < a->req_len) {
                         ssize_t n;
                         if (a->ssl) {
-                                ERR_clear_error();
-                                int w = SSL_write(a->ssl, a->req + a->req_off, (int) (a->req_len - a->req_off));
+                                sym_ERR_clear_error();
+                                int w = sym_SSL_write(a->ssl, a->req + a->req_off, (int) (a->req_len - a->req_off));
                                 if (w <= 0) {
-                                        int e = SSL_get_error(a->ssl, w);
+                                        int e = sym_SSL_get_error(a->ssl, w);
                                         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
                                                 (void) update_events(a, e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT);
                                                 return;
@@ -260,15 +260,15 @@ static void step(Probe *p, uint32_t revents) {
         for (int i = 0; i < 4; i++) {
                 ssize_t n;
                 if (a->ssl) {
-                        ERR_clear_error();
-                        int rd = SSL_read(a->ssl, buf, sizeof buf);
+                        sym_ERR_clear_error();
+                        int rd = sym_SSL_read(a->ssl, buf, sizeof buf);
                         if (rd <= 0) {
-                                int e = SSL_get_error(a->ssl, rd);
+                                int e = sym_SSL_get_error(a->ssl, rd);
                                 if (e == SSL_ERROR_WANT_READ)
                                         return (void) update_events(a, EPOLLIN);
                                 if (e == SSL_ERROR_WANT_WRITE)
                                         return (void) update_events(a, EPOLLOUT);
-                                if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
+                                if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && sym_ERR_peek_error() == 0)) {
                                         (void) consume(p, NULL, 0); /* EOF (with or without close_notify) */
                                         return;
                                 }
@@ -332,15 +332,19 @@ static int http_start(Probe *p) {
         a->fd = -EBADF;
         p->data = a;
         http_parser_init(&a->parser, c->max_body ?: (uint64_t) 1 << 20, c->method && streq(c->method, "HEAD"), body_cb, p);
-        a->req = build_request(p);
-        if (!a->req) {
-                http_cancel(p);
-                return -ENOMEM;
+        if (s && s->req)
+                a->req = s->req;
+        else {
+                a->req = a->req_owned = build_request(p);
+                if (!a->req) {
+                        http_cancel(p);
+                        return -ENOMEM;
+                }
         }
         a->req_len = strlen(a->req);
         if (c->digest) {
-                a->md = EVP_MD_CTX_new();
-                if (!a->md || EVP_DigestInit_ex(a->md, EVP_md5(), NULL) != 1) {
+                a->md = sym_EVP_MD_CTX_new();
+                if (!a->md || sym_EVP_DigestInit_ex(a->md, sym_EVP_md5(), NULL) != 1) {
                         http_cancel(p);
                         return -ENOMEM;
                 }
@@ -355,13 +359,13 @@ static int http_start(Probe *p) {
         a->phase = PHASE_CONNECT;
 
         if (c->type == CHECK_HTTPS) {
-                a->ssl = SSL_new(s->ctx);
-                if (!a->ssl || SSL_set_fd(a->ssl, fd) != 1) {
+                a->ssl = sym_SSL_new(s->ctx);
+                if (!a->ssl || sym_SSL_set_fd(a->ssl, fd) != 1) {
                         http_cancel(p);
                         return -ENOMEM;
                 }
                 const char *sni = c->sni ?: c->virtualhost;
-                if (sni && SSL_set_tlsext_host_name(a->ssl, sni) != 1) {
+                if (sni && sym_SSL_ctrl(a->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *) sni) != 1) {
                         http_cancel(p);
                         return -EINVAL;
                 }
@@ -369,9 +373,9 @@ static int http_start(Probe *p) {
                         /* the name to verify: SNI/virtualhost, else the address */
                         char ip[ADDR_STR_MAX];
                         if (sni)
-                                r = SSL_set1_host(a->ssl, sni);
+                                r = sym_SSL_set1_host(a->ssl, sni);
                         else
-                                r = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(a->ssl),
+                                r = sym_X509_VERIFY_PARAM_set1_ip_asc(sym_SSL_get0_param(a->ssl),
                                                                   format_address(ip, sizeof ip, p->target.address.family,
                                                                                  &p->target.address.addr));
                         if (r != 1) {
@@ -381,7 +385,7 @@ static int http_start(Probe *p) {
                 }
         }
 
-        r = probe_add_io(p->checker->event, &a->io, fd, a->ssl ? EPOLLOUT : EPOLLIN | EPOLLOUT, on_io, p);
+        r = probe_io_add(p->checker->loop, &a->io, fd, a->ssl ? EPOLLOUT : EPOLLIN | EPOLLOUT, on_io, p);
         if (r < 0) {
                 http_cancel(p);
                 return r;
@@ -408,31 +412,31 @@ static int compile_regex(const char *pattern, pcre2_code **ret, char *err, size_
 
 static int make_ctx(const CheckConf *c, SSL_CTX **ret, char *err, size_t errlen) {
         char ebuf[256];
-        SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+        SSL_CTX *ctx = sym_SSL_CTX_new(sym_TLS_client_method());
         if (!ctx) {
                 snprintf(err, errlen, "cannot create a TLS context");
                 return -ENOMEM;
         }
         /* No downgrade below TLS 1.2, whatever the backend offers. */
-        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-        SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        sym_SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
+        sym_SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
         if (c->tls_verify) {
-                SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-                if (c->ca_file ? SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1
-                               : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+                sym_SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+                if (c->ca_file ? sym_SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1
+                               : sym_SSL_CTX_set_default_verify_paths(ctx) != 1) {
                         snprintf(err, errlen, "cannot load CA file %s: %s", strna(c->ca_file), ssl_error_string(ebuf, sizeof ebuf));
-                        SSL_CTX_free(ctx);
+                        sym_SSL_CTX_free(ctx);
                         return -EINVAL;
                 }
         } else
-                SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+                sym_SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         if (c->cert_file) {
-                if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1 ||
-                    SSL_CTX_use_PrivateKey_file(ctx, c->key_file ?: c->cert_file, SSL_FILETYPE_PEM) != 1 ||
-                    SSL_CTX_check_private_key(ctx) != 1) {
+                if (sym_SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1 ||
+                    sym_SSL_CTX_use_PrivateKey_file(ctx, c->key_file ?: c->cert_file, SSL_FILETYPE_PEM) != 1 ||
+                    sym_SSL_CTX_check_private_key(ctx) != 1) {
                         snprintf(err, errlen, "cannot load client certificate %s / key %s: %s", c->cert_file,
                                  c->key_file ?: c->cert_file, ssl_error_string(ebuf, sizeof ebuf));
-                        SSL_CTX_free(ctx);
+                        sym_SSL_CTX_free(ctx);
                         return -EINVAL;
                 }
         }
@@ -440,8 +444,14 @@ static int make_ctx(const CheckConf *c, SSL_CTX **ret, char *err, size_t errlen)
         return 0;
 }
 
+static bool need_openssl(const CheckConf *c) {
+        return c->type == CHECK_HTTPS || c->digest;
+}
+
 static int http_verify(const CheckConf *c, const CheckTarget *t, char *err, size_t errlen) {
         int r;
+        if (need_openssl(c) && (r = dlopen_openssl(err, errlen)) < 0)
+                return r;
         if (c->regex && (r = compile_regex(c->regex, NULL, err, errlen)) < 0)
                 return r;
         if (c->digest) {
@@ -456,7 +466,7 @@ static int http_verify(const CheckConf *c, const CheckTarget *t, char *err, size
                 r = make_ctx(c, &ctx, err, errlen);
                 if (r < 0)
                         return r;
-                SSL_CTX_free(ctx);
+                sym_SSL_CTX_free(ctx);
         }
         return 0;
 }
@@ -468,6 +478,9 @@ static int http_setup(Probe *p) {
         if (!s)
                 return -ENOMEM;
         p->setup_data = s;
+        s->req = build_request(p); /* NULL (OOM): each attempt builds its own */
+        if (need_openssl(p->conf) && (r = dlopen_openssl(err, sizeof err)) < 0)
+                goto fail; /* verify loaded it already: cannot happen */
         if (p->conf->regex && (r = compile_regex(p->conf->regex, &s->re, err, sizeof err)) < 0)
                 goto fail;
         if (p->conf->type == CHECK_HTTPS && (r = make_ctx(p->conf, &s->ctx, err, sizeof err)) < 0)
@@ -482,8 +495,10 @@ static void http_teardown(Probe *p) {
         HttpSetup *s = TAKE_PTR(p->setup_data);
         if (!s)
                 return;
-        SSL_CTX_free(s->ctx);
+        if (s->ctx)
+                sym_SSL_CTX_free(s->ctx);
         pcre2_code_free(s->re);
+        free(s->req);
         free(s);
 }
 

@@ -18,7 +18,7 @@
 
 typedef struct PingAttempt {
         int fd;
-        sd_event_source *io;
+        ProbeIo *io;
         uint16_t seq;
         uint8_t data[PING_DATA];
 } PingAttempt;
@@ -27,8 +27,7 @@ static void ping_cancel(Probe *p) {
         PingAttempt *a = TAKE_PTR(p->data);
         if (!a)
                 return;
-        a->io = sd_event_source_disable_unref(a->io);
-        safe_close(a->fd);
+        a->io = probe_io_close(a->io, &a->fd);
         free(a);
 }
 
@@ -43,7 +42,7 @@ static void ping_finish(Probe *p, CheckResultKind r, const char *fmt, ...) {
         probe_attempt_done(p, r, p->conf->weight, detail);
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_io(ProbeIo *s, int fd, uint32_t revents, void *userdata) {
         Probe *p = userdata;
         PingAttempt *a = p->data;
         bool v6 = p->target.address.family == AF_INET6;
@@ -53,9 +52,9 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                 ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
-                                return 0;
+                                return;
                         ping_finish(p, CHECK_RESULT_DOWN, "ICMP error: %s", strerror(errno));
-                        return 0;
+                        return;
                 }
                 /* The kernel hands us the ICMP header and data, no IP header. */
                 if ((size_t) n < 8 + PING_DATA)
@@ -66,7 +65,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                     memcmp(buf + 8, a->data, PING_DATA) != 0)
                         continue; /* a late reply to an earlier attempt */
                 ping_finish(p, CHECK_RESULT_UP, "echo reply");
-                return 0;
+                return;
         }
 }
 
@@ -110,7 +109,7 @@ static int ping_start(Probe *p) {
                 ping_finish(p, CHECK_RESULT_DOWN, "send: %s", strerror(-r));
                 return 0;
         }
-        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
+        r = probe_io_add(p->checker->loop, &a->io, fd, EPOLLIN, on_io, p);
         if (r < 0) {
                 ping_cancel(p);
                 return r;

@@ -18,7 +18,7 @@ typedef enum SmtpPhase {
 
 typedef struct SmtpAttempt {
         int fd;
-        sd_event_source *io;
+        ProbeIo *io;
         SmtpPhase phase;
         char buf[SMTP_REPLY_MAX + 1];
         size_t len;
@@ -28,8 +28,7 @@ static void smtp_cancel(Probe *p) {
         SmtpAttempt *a = TAKE_PTR(p->data);
         if (!a)
                 return;
-        a->io = sd_event_source_disable_unref(a->io);
-        safe_close(a->fd);
+        a->io = probe_io_close(a->io, &a->fd);
         free(a);
 }
 
@@ -68,7 +67,7 @@ static const char *helo_name(const CheckConf *c, char *buf, size_t len) {
 
 static int smtp_read_one(Probe *p, SmtpAttempt *a, int fd);
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_io(ProbeIo *s, int fd, uint32_t revents, void *userdata) {
         Probe *p = userdata;
         SmtpAttempt *a = p->data;
         int r;
@@ -77,11 +76,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                 r = probe_socket_error(fd);
                 if (r < 0) {
                         smtp_finish(p, CHECK_RESULT_DOWN, "connect: %s", strerror(-r));
-                        return 0;
+                        return;
                 }
                 a->phase = SMTP_BANNER;
-                (void) probe_set_events(a->io, EPOLLIN);
-                return 0;
+                (void) probe_io_set_events(a->io, EPOLLIN);
+                return;
         }
 
         /* edge-triggered: read until EAGAIN (replies are small and bounded) */
@@ -90,11 +89,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                         break;
                 int k = smtp_read_one(p, a, fd);
                 if (k <= 0)
-                        return 0;
+                        return;
         }
         if (p->data)
                 smtp_finish(p, CHECK_RESULT_DOWN, "bad SMTP reply (too long)");
-        return 0;
 }
 
 /* One recv() and what follows from it. Returns 1 to read again, 0 when done
@@ -174,7 +172,7 @@ static int smtp_start(Probe *p) {
         a->fd = fd;
         a->phase = r == 0 ? SMTP_BANNER : SMTP_CONNECT;
         p->data = a;
-        r = probe_add_io(p->checker->event, &a->io, fd, r == 0 ? EPOLLIN : EPOLLOUT, on_io, p);
+        r = probe_io_add(p->checker->loop, &a->io, fd, r == 0 ? EPOLLIN : EPOLLOUT, on_io, p);
         if (r < 0) {
                 smtp_cancel(p);
                 return r;

@@ -9,15 +9,14 @@
 
 typedef struct TcpAttempt {
         int fd;
-        sd_event_source *io;
+        ProbeIo *io;
 } TcpAttempt;
 
 static void tcp_cancel(Probe *p) {
         TcpAttempt *a = TAKE_PTR(p->data);
         if (!a)
                 return;
-        a->io = sd_event_source_disable_unref(a->io);
-        safe_close(a->fd);
+        a->io = probe_io_close(a->io, &a->fd);
         free(a);
 }
 
@@ -26,17 +25,16 @@ static void tcp_finish(Probe *p, CheckResultKind r, const char *detail) {
         probe_attempt_done(p, r, p->conf->weight, detail);
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_io(ProbeIo *s, int fd, uint32_t revents, void *userdata) {
         Probe *p = userdata;
         char detail[CHECK_DETAIL_MAX];
-        int r = probe_socket_error(fd);
+        int r = probe_connect_result(fd, revents);
 
         if (r < 0) {
                 snprintf(detail, sizeof detail, "connect: %s", strerror(-r));
                 tcp_finish(p, CHECK_RESULT_DOWN, detail);
         } else
                 tcp_finish(p, CHECK_RESULT_UP, "connected");
-        return 0;
 }
 
 static int tcp_start(Probe *p) {
@@ -58,7 +56,7 @@ static int tcp_start(Probe *p) {
         }
         a->fd = fd;
         p->data = a;
-        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLOUT, on_io, p);
+        r = probe_io_add(p->checker->loop, &a->io, fd, EPOLLOUT, on_io, p);
         if (r < 0) {
                 tcp_cancel(p);
                 return r;

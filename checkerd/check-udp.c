@@ -25,16 +25,16 @@ typedef struct UdpSetup {
 
 typedef struct UdpAttempt {
         int fd;
-        sd_event_source *io, *timer;
+        ProbeIo *io;
+        ProbeTimer timer;
 } UdpAttempt;
 
 static void udp_cancel(Probe *p) {
         UdpAttempt *a = TAKE_PTR(p->data);
         if (!a)
                 return;
-        a->io = sd_event_source_disable_unref(a->io);
-        a->timer = sd_event_source_disable_unref(a->timer);
-        safe_close(a->fd);
+        a->io = probe_io_close(a->io, &a->fd);
+        probe_timer_disarm(p->checker->loop, &a->timer);
         free(a);
 }
 
@@ -49,7 +49,7 @@ static void udp_finish(Probe *p, CheckResultKind r, const char *fmt, ...) {
         probe_attempt_done(p, r, p->conf->weight, detail);
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_timer(ProbeTimer *t, void *userdata) {
         Probe *p = userdata;
         char buf[DURATION_MAX];
         p->counters[COUNTER_TIMEOUTS]++;
@@ -58,10 +58,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         else
                 udp_finish(p, CHECK_RESULT_UP, "no reply and no ICMP error within %s",
                            format_duration(buf, sizeof buf, p->conf->timeout));
-        return 0;
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_io(ProbeIo *s, int fd, uint32_t revents, void *userdata) {
         Probe *p = userdata;
         UdpSetup *st = p->setup_data;
         uint8_t buf[65536];
@@ -69,25 +68,24 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR)
-                        return 0;
+                        return;
                 udp_finish(p, CHECK_RESULT_DOWN, "ICMP error: %s", strerror(errno));
-                return 0;
+                return;
         }
         if (st->re) {
                 pcre2_match_data *md = pcre2_match_data_create_from_pattern(st->re, NULL);
                 if (!md) {
                         udp_finish(p, CHECK_RESULT_ERROR, "out of memory for the regex match");
-                        return 0;
+                        return;
                 }
                 int r = pcre2_match(st->re, buf, (size_t) n, 0, 0, md, NULL);
                 pcre2_match_data_free(md);
                 if (r < 0) {
                         udp_finish(p, CHECK_RESULT_DOWN, "reply (%zd bytes) does not match the expected pattern", n);
-                        return 0;
+                        return;
                 }
         }
         udp_finish(p, CHECK_RESULT_UP, "reply of %zd bytes", n);
-        return 0;
 }
 
 static int udp_start(Probe *p) {
@@ -106,6 +104,7 @@ static int udp_start(Probe *p) {
                 return -ENOMEM;
         }
         a->fd = fd;
+        probe_timer_init(&a->timer, on_timer, p);
         p->data = a;
         if (send(fd, st->payload, st->payload_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
                 r = -errno;
@@ -116,10 +115,9 @@ static int udp_start(Probe *p) {
                 udp_finish(p, CHECK_RESULT_DOWN, "send: %s", strerror(-r));
                 return 0;
         }
-        r = probe_add_io(p->checker->event, &a->io, fd, EPOLLIN, on_io, p);
+        r = probe_io_add(p->checker->loop, &a->io, fd, EPOLLIN, on_io, p);
         if (r >= 0)
-                r = probe_add_time(p->checker->event, &a->timer, CLOCK_MONOTONIC, probe_deadline(p), USEC_PER_MSEC,
-                                      on_timer, p);
+                r = probe_timer_arm(p->checker->loop, &a->timer, probe_deadline(p));
         if (r < 0) {
                 udp_cancel(p);
                 return r;

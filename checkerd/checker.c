@@ -44,7 +44,7 @@ static void probe_cancel_attempt(Probe *p) {
         p->running = false;
         if (p->ops->cancel)
                 p->ops->cancel(p);
-        p->timeout = sd_event_source_disable_unref(p->timeout);
+        probe_timer_disarm(p->checker->loop, &p->timeout_timer);
 }
 
 static void record_latency(Checker *c, usec_t late) {
@@ -56,31 +56,29 @@ static void record_latency(Checker *c, usec_t late) {
         c->latency[b]++;
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_timer(ProbeTimer *t, void *userdata) {
         Probe *p = userdata;
 
         if (p->running)
-                return 0;
+                return;
         if (p->attempts == 0) { /* not a retry: how late did we start? */
                 usec_t now = now_usec(CLOCK_MONOTONIC);
                 record_latency(p->checker, now > p->due ? now - p->due : 0);
         }
         probe_start_attempt(p);
-        return 0;
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_timeout(ProbeTimer *t, void *userdata) {
         Probe *p = userdata;
         char buf[DURATION_MAX], detail[64];
 
         if (!p->running)
-                return 0;
+                return;
         p->counters[COUNTER_TIMEOUTS]++;
         probe_cancel_attempt(p);
         p->running = true; /* probe_attempt_done() expects an attempt in flight */
         snprintf(detail, sizeof detail, "timeout after %s", format_duration(buf, sizeof buf, p->conf->timeout));
         probe_attempt_done(p, CHECK_RESULT_DOWN, 0, detail);
-        return 0;
 }
 
 static void probe_start_attempt(Probe *p) {
@@ -93,8 +91,7 @@ static void probe_start_attempt(Probe *p) {
         p->attempt_start = now;
 
         if (!p->ops->own_timeout) {
-                r = probe_add_time(p->checker->event, &p->timeout, CLOCK_MONOTONIC, now + p->conf->timeout,
-                                      USEC_PER_MSEC, on_timeout, p);
+                r = probe_timer_arm(p->checker->loop, &p->timeout_timer, now + p->conf->timeout);
                 if (r < 0) {
                         probe_attempt_done(p, CHECK_RESULT_ERROR, 0, "cannot arm the timeout timer");
                         return;
@@ -105,7 +102,7 @@ static void probe_start_attempt(Probe *p) {
         if (r < 0 && p->running) {
                 char detail[CHECK_DETAIL_MAX];
                 /* the type must have released everything it took */
-                p->timeout = sd_event_source_disable_unref(p->timeout);
+                probe_timer_disarm(p->checker->loop, &p->timeout_timer);
                 snprintf(detail, sizeof detail, "cannot run: %s", strerror(-r));
                 /* Resource exhaustion says nothing about the backend. Other
                  * local failures (no route, bad bind address) are real. */
@@ -154,7 +151,7 @@ void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *det
         if (!p->running)
                 return;
         p->running = false;
-        p->timeout = sd_event_source_disable_unref(p->timeout);
+        probe_timer_disarm(p->checker->loop, &p->timeout_timer);
 
         switch (r) {
         case CHECK_RESULT_UP:
@@ -207,18 +204,9 @@ void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *det
 }
 
 static void probe_schedule(Probe *p, usec_t when) {
-        int r;
-
-        if (!p->timer) {
-                /* 1 ms accuracy: sd-event's default (250 ms) would batch checks
-                 * together and show up as scheduling jitter. */
-                r = probe_add_time(p->checker->event, &p->timer, CLOCK_MONOTONIC, when, USEC_PER_MSEC, on_timer, p);
-                if (r < 0)
-                        log_check(LOG_ERR, r, p->conf->name, "Cannot schedule check %s: %s", p->conf->name, strerror(-r));
-                return;
-        }
-        (void) sd_event_source_set_time(p->timer, when);
-        (void) sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+        int r = probe_timer_arm(p->checker->loop, &p->run_timer, when);
+        if (r < 0)
+                log_check(LOG_ERR, r, p->conf->name, "Cannot schedule check %s: %s", p->conf->name, strerror(-r));
 }
 
 int probe_run_now(Probe *p, ProbeWaiterFn fn, void *userdata) {
@@ -235,8 +223,7 @@ int probe_run_now(Probe *p, ProbeWaiterFn fn, void *userdata) {
         }
         if (p->running)
                 return 0; /* the result of the run in flight answers them */
-        if (p->timer)
-                (void) sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        probe_timer_disarm(p->checker->loop, &p->run_timer);
         p->attempts = 0;
         if (!p->conf->on_demand)
                 p->due = now_usec(CLOCK_MONOTONIC);
@@ -250,7 +237,7 @@ static void probe_free(Probe *p) {
         probe_cancel_attempt(p);
         if (p->ops && p->ops->teardown)
                 p->ops->teardown(p);
-        p->timer = sd_event_source_disable_unref(p->timer);
+        probe_timer_disarm(p->checker->loop, &p->run_timer);
         ProbeWaiter *w = TAKE_PTR(p->waiters);
         while (w) {
                 ProbeWaiter *next = w->next;
@@ -362,6 +349,14 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
 
         err[0] = 0;
 
+        if (!c->loop) {
+                r = probe_loop_new(c->event, PROBE_PRIORITY, &c->loop);
+                if (r < 0) {
+                        snprintf(err, errlen, "cannot set up the probe event loop: %s", strerror(-r));
+                        return r;
+                }
+        }
+
         for (size_t i = 0; i < config->n_checks; i++) {
                 const CheckConf *cc = &config->checks[i];
                 CheckTarget t = { .address = cc->address, .port = cc->port };
@@ -463,6 +458,8 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                                         .ops = probe_ops_for(w->conf->type),
                                         .target = w->target,
                                 };
+                                probe_timer_init(&p->run_timer, on_timer, p);
+                                probe_timer_init(&p->timeout_timer, on_timeout, p);
                                 check_target_to_string(&p->target, p->target_str, sizeof p->target_str);
                                 CheckState init = w->conf->initial_state == CHECK_INITIAL_UP     ? CHECK_STATE_UP
                                                   : w->conf->initial_state == CHECK_INITIAL_DOWN ? CHECK_STATE_DOWN
@@ -551,7 +548,7 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
         usec_t now = now_usec(CLOCK_MONOTONIC);
         for (size_t i = 0; i < n_probes; i++) {
                 Probe *p = probes[i];
-                if (p->timer || p->running || p->setup_data)
+                if (probe_timer_armed(&p->run_timer) || p->running || p->setup_data)
                         continue; /* already running from before */
                 if (p->ops->setup) {
                         r = p->ops->setup(p);
@@ -591,4 +588,5 @@ void checker_free_all(Checker *c) {
         c->checks = NULL;
         c->probes = NULL;
         c->n_checks = c->n_probes = 0;
+        c->loop = probe_loop_free(c->loop); /* after the probes: they use it */
 }

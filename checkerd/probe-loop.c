@@ -14,11 +14,18 @@
 struct ProbeIo {
         ProbeLoop *loop;
         int fd;
+        uint32_t slot;
         probe_io_handler_t cb;
         void *userdata;
-        bool dead;
-        ProbeIo *next_dead;
 };
+
+/* epoll data is slot | generation << 32, not a pointer: an event that was
+ * already fetched, or that comes from a registration outliving its ProbeIo,
+ * names a slot whose generation moved on, and is dropped. */
+typedef struct IoSlot {
+        ProbeIo *io;
+        uint32_t gen;
+} IoSlot;
 
 struct ProbeLoop {
         sd_event *event;
@@ -30,8 +37,10 @@ struct ProbeLoop {
         usec_t armed_for;          /* what timer_source is set to; USEC_INFINITY = off */
         bool in_timers;            /* dispatching timers: re-arm once at the end */
 
-        bool in_io;                /* dispatching I/O: frees are deferred */
-        ProbeIo *dead;
+        IoSlot *slots;
+        size_t n_slots;
+        uint32_t *free_slots;      /* stack of unused slot numbers */
+        size_t n_free;
 };
 
 /* ---- timers: a binary min-heap on due ---- */
@@ -159,14 +168,6 @@ static int on_timer_source(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- I/O ---- */
 
-static void free_dead(ProbeLoop *l) {
-        while (l->dead) {
-                ProbeIo *io = l->dead;
-                l->dead = io->next_dead;
-                free(io);
-        }
-}
-
 static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         ProbeLoop *l = userdata;
         struct epoll_event ev[PROBE_LOOP_BATCH];
@@ -177,25 +178,69 @@ static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata
                         log_error_errno(-errno, "epoll_wait on the probe sockets: %s", strerror(errno));
                 return 0;
         }
-        l->in_io = true;
         for (int i = 0; i < n; i++) {
-                ProbeIo *io = ev[i].data.ptr;
-                if (!io->dead)
-                        io->cb(io, io->fd, ev[i].events, io->userdata);
+                uint32_t slot = (uint32_t) ev[i].data.u64, gen = (uint32_t) (ev[i].data.u64 >> 32);
+                if (slot >= l->n_slots || !l->slots[slot].io || l->slots[slot].gen != gen)
+                        continue; /* freed since (by an earlier handler of this batch) */
+                ProbeIo *io = l->slots[slot].io;
+                io->cb(io, io->fd, ev[i].events, io->userdata);
         }
-        l->in_io = false;
-        free_dead(l);
         return 0;
 }
 
+static uint64_t io_data(const ProbeIo *io) {
+        return (uint64_t) io->slot | (uint64_t) io->loop->slots[io->slot].gen << 32;
+}
+
+static int slot_take(ProbeLoop *l, uint32_t *ret) {
+        if (l->n_free > 0) {
+                *ret = l->free_slots[--l->n_free];
+                return 0;
+        }
+        if (l->n_slots >= UINT32_MAX)
+                return -ENOMEM;
+        size_t nc = l->n_slots ? l->n_slots * 2 : 256;
+        IoSlot *ns = realloc(l->slots, nc * sizeof *ns);
+        if (!ns)
+                return -ENOMEM;
+        l->slots = ns;
+        uint32_t *nf = realloc(l->free_slots, nc * sizeof *nf);
+        if (!nf)
+                return -ENOMEM;
+        l->free_slots = nf;
+        /* new slots go on the free stack, lowest on top */
+        for (size_t i = nc; i > l->n_slots + 1; i--) {
+                l->slots[i - 1] = (IoSlot) {};
+                l->free_slots[l->n_free++] = (uint32_t) (i - 1);
+        }
+        l->slots[l->n_slots] = (IoSlot) {};
+        *ret = (uint32_t) l->n_slots;
+        l->n_slots = nc;
+        return 0;
+}
+
+static void slot_release(ProbeLoop *l, uint32_t slot) {
+        l->slots[slot].io = NULL;
+        l->slots[slot].gen++;
+        l->free_slots[l->n_free++] = slot; /* capacity is n_slots: cannot overflow */
+}
+
 int probe_io_add(ProbeLoop *l, ProbeIo **ret, int fd, uint32_t events, probe_io_handler_t cb, void *userdata) {
+        uint32_t slot;
         ProbeIo *io = calloc(1, sizeof *io);
         if (!io)
                 return -ENOMEM;
-        *io = (ProbeIo) { .loop = l, .fd = fd, .cb = cb, .userdata = userdata };
-        struct epoll_event ev = { .events = events | EPOLLET, .data.ptr = io };
+        int r = slot_take(l, &slot);
+        if (r < 0) {
+                free(io);
+                return r;
+        }
+        *io = (ProbeIo) { .loop = l, .fd = fd, .slot = slot, .cb = cb, .userdata = userdata };
+        l->slots[slot].io = io;
+        struct epoll_event ev = { .events = events | EPOLLET, .data.u64 = io_data(io) };
         if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-                int r = -errno;
+                r = -errno;
+                slot_release(l, slot);
                 free(io);
                 return r;
         }
@@ -204,25 +249,33 @@ int probe_io_add(ProbeLoop *l, ProbeIo **ret, int fd, uint32_t events, probe_io_
 }
 
 int probe_io_set_events(ProbeIo *io, uint32_t events) {
-        struct epoll_event ev = { .events = events | EPOLLET, .data.ptr = io };
+        struct epoll_event ev = { .events = events | EPOLLET, .data.u64 = io_data(io) };
         if (epoll_ctl(io->loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0)
                 return -errno;
         return 0;
 }
 
+static void io_forget(ProbeIo *io) {
+        slot_release(io->loop, io->slot);
+        free(io);
+}
+
 ProbeIo *probe_io_free(ProbeIo *io) {
         if (!io)
                 return NULL;
-        ProbeLoop *l = io->loop;
-        /* Explicitly: a forked exec child may still hold a copy of the fd, and
-         * then close() alone would leave it registered. */
-        (void) epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-        if (l->in_io) {
-                io->dead = true;
-                io->next_dead = l->dead;
-                l->dead = io;
-        } else
-                free(io);
+        (void) epoll_ctl(io->loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+        io_forget(io);
+        return NULL;
+}
+
+ProbeIo *probe_io_close(ProbeIo *io, int *fd) {
+        /* No EPOLL_CTL_DEL (one syscall per run less): closing the last
+         * reference removes the registration. Should a forked exec child
+         * still hold a copy for a moment, the registration outlives the
+         * ProbeIo, and its events carry a generation that no longer matches. */
+        if (io)
+                io_forget(io);
+        *fd = safe_close(*fd);
         return NULL;
 }
 
@@ -267,7 +320,8 @@ ProbeLoop *probe_loop_free(ProbeLoop *l) {
         for (size_t i = 0; i < l->n_heap; i++)
                 l->heap[i]->idx = SIZE_MAX;
         free(l->heap);
-        free_dead(l);
+        free(l->slots);
+        free(l->free_slots);
         safe_close(l->epfd);
         sd_event_unref(l->event);
         free(l);

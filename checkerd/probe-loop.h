@@ -13,9 +13,9 @@
  * being one sd-event dispatch at PROBE_PRIORITY: the bus still goes first.
  *
  * Probe sockets are edge-triggered (EPOLLET is always added): handlers read
- * until EAGAIN or re-arm with probe_io_set_events(). A ProbeIo freed while a
- * batch is dispatched (a handler ends another probe's attempt) is freed after
- * the batch, so a stale event in the same batch is skipped, never run. */
+ * until EAGAIN or re-arm with probe_io_set_events(). A ProbeIo may be freed
+ * from any handler, also while a batch holding its events is dispatched: the
+ * stale events are skipped (slot generations, probe-loop.c). */
 
 #include <stdbool.h>
 #include <sys/epoll.h>
@@ -48,8 +48,10 @@ int probe_io_add(ProbeLoop *l, ProbeIo **ret, int fd, uint32_t events, probe_io_
 /* EPOLL_CTL_MOD: with EPOLLET the kernel re-evaluates readiness, so data
  * already queued is reported again. */
 int probe_io_set_events(ProbeIo *io, uint32_t events);
-/* Removes the fd from the loop; returns NULL. Safe from any handler. */
+/* Removes the fd from the loop (the fd stays open); returns NULL. */
 ProbeIo *probe_io_free(ProbeIo *io);
+/* The same and closes *fd (sets it to -EBADF), one syscall less. */
+ProbeIo *probe_io_close(ProbeIo *io, int *fd);
 
 static inline void probe_timer_init(ProbeTimer *t, probe_timer_handler_t cb, void *userdata) {
         *t = (ProbeTimer) { .idx = SIZE_MAX, .cb = cb, .userdata = userdata };
