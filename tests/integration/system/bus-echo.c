@@ -43,6 +43,8 @@ int main(int argc, char **argv) {
         }
         (void) sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL);
         (void) sd_event_add_signal(e, NULL, SIGINT, NULL, NULL);
+        /* the test's bus going away ends the stand-in too */
+        (void) sd_bus_set_exit_on_disconnect(bus, 1);
         r = sd_bus_add_fallback(bus, NULL, "/", on_call, NULL);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, e, 0);

@@ -91,7 +91,13 @@ ok() { npass=$((npass + 1)); echo "ok $npass - $*"; }
 # ---- name ownership --------------------------------------------------------
 own() { # USER NAME: starts a stand-in; 0 = it owns NAME, 3 = refused
     local out=$TEST_TMP/own.$1.$2
-    as "$1" "$ECHO" "$2" >"$out" 2>&1 &
+    # not through as(): $! would be a subshell, and killing it would leave
+    # the stand-in running after the test
+    if [ "$1" = root ]; then
+        "$ECHO" "$2" >"$out" 2>&1 &
+    else
+        setpriv --reuid="$1" --regid="$1" --init-groups -- "$ECHO" "$2" >"$out" 2>&1 &
+    fi
     local pid=$!
     cleanup_add "kill $pid"
     local i
