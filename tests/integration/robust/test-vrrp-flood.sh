@@ -35,6 +35,9 @@ done
 
 # VI_4: VRRPv3/IPv4 on eth0; VI_2: VRRPv2 with a password on eth1; VI_6:
 # VRRPv3/IPv6 on eth0. One raw socket each, each flood reaches one of them.
+# Adverts every 2 s: a backup's master-down time (3 x 2 s + skew) is longer
+# than one flood, so adverts the kernel drops during a flood (counted as
+# "real adverts lost") cannot make the backup take over within this test.
 conf() { # FILE PRIORITY
     cat > "$1" <<YAML
 vrrp:
@@ -43,21 +46,21 @@ vrrp:
       interface: eth0
       virtual_router_id: 51
       priority: $2
-      advert_interval: 1s
+      advert_interval: 2s
       virtual_addresses: [10.78.0.50/24]
     VI_2:
       interface: eth1
       virtual_router_id: 52
       version: 2
       priority: $2
-      advert_interval: 1s
+      advert_interval: 2s
       authentication: {type: pass, password: "1111"}
       virtual_addresses: [10.78.1.50/24]
     VI_6:
       interface: eth0
       virtual_router_id: 53
       priority: $2
-      advert_interval: 1s
+      advert_interval: 2s
       virtual_addresses: [fd78::50/64]
 YAML
 }
@@ -68,11 +71,18 @@ monitor_start "$TEST_TMP/signals.txt"
 node_start n1 "$TEST_TMP/n1.yaml"
 for i in VI_4 VI_2 VI_6; do wait_state n1 "$i" master 10; done
 
-# rx_sum NODE INSTANCE: every rx_* counter but rx_adverts/rx_priority_zero
-# (the flood never sends a valid advert: all it sends must land in these)
-counters() { $BUSCTL get-property "org.vigil.Vrrp1.$1" "$(inst_path "$1" "$2")" org.vigil.Vrrp1.Instance Counters | tr -d '"' | tr ' ' '\n' | tail -n +3 | paste - -; }
-rx_sum() { counters "$1" "$2" | awk '$1 ~ /^rx_/ && $1 != "rx_adverts" && $1 != "rx_priority_zero" { s += $2 } END { print s + 0 }'; }
-# raw socket drops in n1, IPv4 or IPv6 (the last column of /proc/net/raw{,6})
+# Instance paths, looked up once (inst_path costs a bus call)
+declare -A PATHS
+for i in VI_4 VI_2 VI_6; do PATHS[n1/$i]=$(inst_path n1 "$i"); done
+counters() { # NODE INSTANCE: "name value" lines
+    $BUSCTL get-property "org.vigil.Vrrp1.$1" "${PATHS[$1/$2]}" org.vigil.Vrrp1.Instance Counters |
+        tr -d '"' | tr ' ' '\n' | tail -n +3 | paste - -
+}
+# every rx_* counter but rx_adverts/rx_priority_zero (the flood never sends a
+# valid advert: all it sends must land in these)
+rx_sum() { awk '$1 ~ /^rx_/ && $1 != "rx_adverts" && $1 != "rx_priority_zero" { s += $2 } END { print s + 0 }' "$1"; }
+get() { awk -v c="$2" '$1 == c { print $2 }' "$1"; } # FILE COUNTER
+# raw socket drops in n1, IPv4 or IPv6 (the last column of /proc/net/raw{,6}, protocol 112 = 0x70)
 raw_drops() { ip netns exec "${NS[n1]}" cat "/proc/net/$1" | awk 'NR > 1 && $2 ~ /:0070$/ { s += $NF } END { print s + 0 }'; }
 # link drops on the way: what the flooder's veth could not hand over, what n1's end dropped
 link_drops() { # IFACE
@@ -81,8 +91,15 @@ link_drops() { # IFACE
     b=$(ip netns exec "${NS[n1]}" cat "/sys/class/net/$1/statistics/rx_dropped")
     echo $((a + b))
 }
-# real_adverts INSTANCE: adverts the real master (node f) sent, 0 while it is not running
-real_adverts() { bus_has_name org.vigil.Vrrp1.f && counter f "$1" tx_adverts || echo 0; }
+# snapshot FILE INSTANCE IFACE PROC: n1's counters, the real master's
+# tx_adverts (node f, 0 while it is not running) and the kernel's drops, taken
+# back to back so that at most one real advert can fall between them
+snapshot() {
+    local real=0
+    [ -n "${PATHS[f/$2]}" ] && real=$(counters f "$2" | awk '$1 == "tx_adverts" { print $2 }')
+    counters n1 "$2" > "$1"
+    { echo "real $real"; echo "raw_drops $(raw_drops "$4")"; echo "link_drops $(link_drops "$3")"; } >> "$1"
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 signals() { grep -c 'Member=StateChanged' "$TEST_TMP/signals.txt"; }
 pid=$(node_pid n1)
@@ -92,12 +109,10 @@ HZ=$(getconf CLK_TCK)
 flood() {
     local phase=$1 inst=$2 ifc=$3 fam=$4; shift 4
     local proc=raw; [ "$fam" = 6 ] && proc=raw6
-    local c0 d0 l0 t0 s0 r0 lines0 tx0 out sent c1 d1 l1 t1 r1 lines1 tx1 counted drops ldrops el cpu lost
-    c0=$(rx_sum n1 "$inst"); d0=$(raw_drops $proc); l0=$(link_drops "$ifc")
-    tx0=$(counters n1 "$inst" | awk '$1 == "tx_adverts" { print $2 }')
+    local B=$TEST_TMP/before A=$TEST_TMP/after
+    local t0 s0 lines0 out sent t1 lines1 counted drops ldrops el cpu lost diff
     lines0=$(wc -l < "$TEST_TMP/vrrpd_n1.log"); s0=$(signals)
-    counters n1 "$inst" > "$TEST_TMP/before"
-    r0=$(real_adverts "$inst")
+    snapshot "$B" "$inst" "$ifc" "$proc"
     t0=$(cpu_ticks "$pid")
     out=$(ip netns exec "${NS[f]}" "$FLOOD" --iface "$ifc" --family "$fam" --rate "$FLOOD_RATE" \
               --duration "$FLOOD_SECONDS" --seed "$RANDOM" "$@") || fail "vrrp-flood failed: $out"
@@ -106,32 +121,32 @@ flood() {
     el=$(awk '$1 == "sent" { print $4 }' <<<"$out")
     [ "$sent" -gt 1000 ] || fail "$phase/$inst: the flooder sent only $sent packets: $out"
     # vrrpd reads its backlog after the flood stops: wait until all is counted (or dropped)
-    wait_for 20 eval '[ $(( $(rx_sum n1 '"$inst"') - c0 + $(raw_drops '"$proc"') - d0 + $(link_drops '"$ifc"') - l0 )) -ge '"$sent"' ]' || true
-    r1=$(real_adverts "$inst")
-    c1=$(rx_sum n1 "$inst"); d1=$(raw_drops $proc); l1=$(link_drops "$ifc")
-    tx1=$(counters n1 "$inst" | awk '$1 == "tx_adverts" { print $2 }')
+    local c0 d0 l0
+    c0=$(rx_sum "$B"); d0=$(get "$B" raw_drops); l0=$(get "$B" link_drops)
+    wait_for 20 eval '[ $(( $(counters n1 '"$inst"' > "$A"; rx_sum "$A") - c0 + $(raw_drops '"$proc"') - d0 + $(link_drops '"$ifc"') - l0 )) -ge '"$sent"' ]' || true
+    snapshot "$A" "$inst" "$ifc" "$proc"
     lines1=$(wc -l < "$TEST_TMP/vrrpd_n1.log")
-    counted=$((c1 - c0)); drops=$((d1 - d0)); ldrops=$((l1 - l0))
+    counted=$(( $(rx_sum "$A") - c0 )); drops=$(( $(get "$A" raw_drops) - d0 )); ldrops=$(( $(get "$A" link_drops) - l0 ))
     cpu=$(( (t1 - t0) * 100 * 1000 / HZ / ${el%.*} ))
-    log "$phase $inst: sent $sent in ${el} ms ($(awk '$1 == "sent" { print $6 }' <<<"$out") pkt/s, send errors $(awk '$1 == "sent" { print $8 }' <<<"$out")); counted by vrrpd $counted, raw socket drops $drops, link drops $ldrops; vrrpd CPU ${cpu}%; log lines +$((lines1 - lines0)); adverts sent during it +$((tx1 - tx0))"
-    # a real master's adverts dropped by the kernel are in the socket drops too
-    # (sent by it, not counted in rx_adverts); the two are sampled a few ms
-    # apart, so an advert in flight at either sample is the one-packet slack
-    lost=$(( r1 - r0 - ($(counter n1 "$inst" rx_adverts) - $(awk '$1 == "rx_adverts" { print $2 }' "$TEST_TMP/before")) ))
-    local diff=$(( counted + drops + ldrops - lost - sent ))
+    # a real master's adverts the kernel dropped are in the socket drops too
+    # (sent by it, not in n1's rx_adverts)
+    lost=$(( $(get "$A" real) - $(get "$B" real) - ($(get "$A" rx_adverts) - $(get "$B" rx_adverts)) ))
+    log "$phase $inst: sent $sent in ${el} ms ($(awk '$1 == "sent" { print $6 }' <<<"$out") pkt/s, send errors $(awk '$1 == "sent" { print $8 }' <<<"$out")); counted by vrrpd $counted, raw socket drops $drops, link drops $ldrops, real adverts lost $lost; vrrpd CPU ${cpu}%; log lines +$((lines1 - lines0)); adverts sent during it +$(( $(get "$A" tx_adverts) - $(get "$B" tx_adverts) ))"
     echo "$phase $inst $sent $el $counted $drops $ldrops $lost $cpu $((lines1 - lines0))" >> "$TEST_TMP/figures.txt"
+    diff=$(( counted + drops + ldrops - lost - sent ))
+    # backup: an advert of the real master in flight while a snapshot is
+    # taken is the one packet of slack (the two daemons are read apart)
     [ "$phase" = backup ] && [ "${diff#-}" -le 1 ] ||
         assert_eq "$((counted + drops + ldrops - lost))" "$sent" "$phase/$inst: counted + kernel drops (- real adverts lost: $lost) vs sent"
     # per kind (when nothing was dropped): each counter moved by what its
     # kinds sent, plus at most the random packets (they land anywhere)
     if [ "$drops" = 0 ] && [ "$ldrops" = 0 ]; then
-        counters n1 "$inst" > "$TEST_TMP/after"
         local random ctr expect got
         log "$phase $inst: nothing dropped: checking each counter against its kinds"
         random=$(awk '$1 == "kind" && $2 == "random" { print $3 + 0 }' <<<"$out"); random=${random:-0}
         for ctr in $(awk '$1 == "kind" && $4 != "?" { print $4 }' <<<"$out" | sort -u); do
             expect=$(awk -v c="$ctr" '$1 == "kind" && $4 == c { s += $3 } END { print s + 0 }' <<<"$out")
-            got=$(( $(awk -v c="$ctr" '$1 == c { print $2 }' "$TEST_TMP/after") - $(awk -v c="$ctr" '$1 == c { print $2 }' "$TEST_TMP/before") ))
+            got=$(( $(get "$A" "$ctr") - $(get "$B" "$ctr") ))
             [ "$got" -ge "$expect" ] && [ "$got" -le $((expect + random)) ] ||
                 fail "$phase/$inst: counter $ctr moved by $got, its kinds sent $expect (+ up to $random random)"
         done
@@ -142,22 +157,22 @@ flood() {
 }
 
 phase_floods() { # PHASE
-    flood "$1" VI_4 eth0 4 --vrid 51 --version 3 --addr 10.78.0.50 --src 10.78.0.99
-    flood "$1" VI_2 eth1 4 --vrid 52 --version 2 --auth 1111 --addr 10.78.1.50 --src 10.78.1.99
-    flood "$1" VI_6 eth0 6 --vrid 53 --version 3 --addr fd78::50
+    flood "$1" VI_4 eth0 4 --vrid 51 --version 3 --interval-cs 200 --addr 10.78.0.50 --src 10.78.0.99
+    flood "$1" VI_2 eth1 4 --vrid 52 --version 2 --interval-cs 200 --auth 1111 --addr 10.78.1.50 --src 10.78.1.99
+    flood "$1" VI_6 eth0 6 --vrid 53 --version 3 --interval-cs 200 --addr fd78::50
 }
 
 # -- master: the flood must not make it yield, and its adverts keep going out
 phase_floods master
 # paced: with nothing dropped, each counter is checked against its kinds
-FLOOD_RATE=2000 FLOOD_SECONDS=1 flood master-paced VI_2 eth1 4 --vrid 52 --version 2 --auth 1111 --addr 10.78.1.50 --src 10.78.1.99
+FLOOD_RATE=2000 FLOOD_SECONDS=1 flood master-paced VI_2 eth1 4 --vrid 52 --version 2 --interval-cs 200 --auth 1111 --addr 10.78.1.50 --src 10.78.1.99
 for i in VI_4 VI_2 VI_6; do state_is n1 "$i" master || fail "master/$i: state $(state n1 "$i") after the floods"; done
 has_vip n1 10.78.0.50/24 || fail "master: VIP 10.78.0.50 lost"
 
 # -- backup: a real master (priority 200) in the flooder's namespace
 VIGIL_BUS_NAME=org.vigil.Vrrp1.f daemon_start_ns "${NS[f]}" vrrpd_f "$VRRPD" -c "$TEST_TMP/f.yaml"
 wait_for 10 bus_has_name org.vigil.Vrrp1.f || fail "vrrpd f did not start"
-for i in VI_4 VI_2 VI_6; do wait_state n1 "$i" backup 10; wait_state f "$i" master 10; done
+for i in VI_4 VI_2 VI_6; do wait_state n1 "$i" backup 10; wait_state f "$i" master 10; PATHS[f/$i]=$(inst_path f "$i"); done
 sleep 1 # the master's first adverts after its takeover are in
 phase_floods backup
 for i in VI_4 VI_2 VI_6; do
