@@ -46,6 +46,15 @@ static int load_config(const char *path, Config **ret, ConfDiags *diags, bool to
         return r;
 }
 
+/* The loader warns "the configuration is empty" for a document with nothing
+ * in it (its only way of saying so). */
+static bool diags_say_empty(const ConfDiags *diags) {
+        for (size_t i = 0; i < diags->n; i++)
+                if (diags->items[i].warning && streq(diags->items[i].message, "the configuration is empty"))
+                        return true;
+        return false;
+}
+
 int daemon_reload(Daemon *d, sd_bus_error *error) {
         _cleanup_config_ Config *c = NULL;
         ConfDiags diags = {};
@@ -64,6 +73,21 @@ int daemon_reload(Daemon *d, sd_bus_error *error) {
                 conf_diags_free(&diags);
                 (void) sd_notify(false, "READY=1\nSTATUS=Running (last reload refused: invalid configuration)");
                 return r;
+        }
+        /* An empty file on reload is most likely one caught being written
+         * (truncated, not filled yet): applying it would stop every instance,
+         * check and service at once. To remove everything, write the sections
+         * empty. At start an empty file is accepted (with the warning). */
+        if (diags_say_empty(&diags)) {
+                conf_diags_free(&diags);
+                log_error("Reload refused: %s is empty (being written?); the running configuration is kept.", d->config_path);
+                if (error)
+                        sd_bus_error_setf(error, VIGIL_ERROR_INVALID_CONFIG,
+                                          "%s: the file is empty (being written?), kept the running configuration; "
+                                          "to remove everything, write the sections empty (e.g. 'vrrp: {instances: {}}')",
+                                          d->config_path);
+                (void) sd_notify(false, "READY=1\nSTATUS=Running (last reload refused: empty file)");
+                return -ENODATA;
         }
         conf_diags_free(&diags);
 
