@@ -507,6 +507,10 @@ static int collect_daemon(sd_bus *bus, StatusDaemonId d, usec_t timeout, StatusS
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 r = call(bus, d, daemon_bus[d].path, "org.freedesktop.DBus.Properties", "Get", timeout, &error, &reply,
                          daemon_bus[d].manager, "Version");
+                /* A daemon that does not answer this will not answer the rest: one timeout, not three. */
+                if (r == -ETIMEDOUT || sd_bus_error_has_name(&error, SD_BUS_ERROR_TIMEOUT) ||
+                    sd_bus_error_has_name(&error, SD_BUS_ERROR_NO_REPLY))
+                        return set_error(sd, "not answering (Version)", &error, r);
                 if (r >= 0 && sd_bus_message_enter_container(reply, 'v', "s") > 0 && read_string(reply, &sd->version) == -ENOMEM)
                         return -ENOMEM;
         }
