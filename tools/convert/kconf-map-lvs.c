@@ -282,6 +282,12 @@ static void map_checker(KcMap *m, KcNode *c, const char *type, Fields *chk, bool
                         map_noop(m, n, "MISC_CHECK scripts are bounded by misc_timeout");
                         continue;
                 }
+                if (streq(k, "virtualhost") && !streq(type, "http") && !streq(type, "https")) {
+                        /* keepalived takes it in HTTP_GET/SSL_GET only; written into another
+                         * check type it made YAML the config model refuses (found by fuzzing) */
+                        map_unknown(m, n);
+                        continue;
+                }
                 if (common_check_option(m, c, i, chk, alpha))
                         continue;
                 if (streq(k, "connect_ip") || streq(k, "bindto") || streq(k, "connect_port") || streq(k, "bind_if") ||
