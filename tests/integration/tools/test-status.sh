@@ -13,6 +13,7 @@
 #   with --json; on a TTY the alternate screen is entered and left on q and
 #   on SIGTERM;
 # - an unprivileged reader gets the status and a clear journal note;
+# - a hung vrrpd (SIGSTOP): "not answering" after one timeout;
 # - checkerd stopped: "not running", the rest still shown;
 # - bad usage: exit 2 with a message naming the option.
 TEST_NAME=test-status
@@ -246,6 +247,16 @@ for args in "status --timeout nonsense:--timeout: invalid duration 'nonsense'" \
     assert_eq "$rc" 2 "vigilctl $a exit code"
     assert_contains "$(cat "$TEST_TMP/err")" "$msg" "vigilctl $a message"
 done
+
+# ---- a hung daemon: reported at once, the others still read ----
+kill -STOP "$vrrpd_PID"
+out=$(ctl status --timeout 1s 2>"$TEST_TMP/err"); rc=$?
+kill -CONT "$vrrpd_PID"
+assert_eq "$rc" 3 "status with vrrpd stopped (SIGSTOP)"
+assert_contains "$out" "● vigil-vrrpd: running, cannot read it: not answering" "hung vrrpd"
+assert_contains "$out" "● vigil-checkerd: running" "checkerd beside a hung vrrpd"
+grep -qE '^  chk_up ' <<<"$out" || fail "checks not shown beside a hung vrrpd: $out"
+[ -s "$TEST_TMP/err" ] && fail "status with a hung vrrpd wrote to stderr: $(cat "$TEST_TMP/err")"
 
 # ---- checkerd stopped ----
 kill -TERM "$checkerd_PID"
