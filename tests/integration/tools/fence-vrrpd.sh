@@ -68,11 +68,15 @@ state_is() { [ "$(state "$1")" = "$2" ]; }
 has_vip() { local out; out=$(ip -n "${NS[$1]}" addr show dev eth0); grep -qw "inet ${VIP%/*}/24" <<<"$out"; }
 no_vip() { ! has_vip "$1"; }
 
+# n1 first: if both start together on a loaded machine, n2 can win the
+# first master-down race and take the lock, and a lock holder is not preempted
+# (the higher-priority node cannot promote without the lock: safe, and not
+# what this test is about).
 VIGIL_BUS_NAME=org.vigil.Vrrp1.n1 daemon_start_ns "${NS[n1]}" vrrpd1 "$VRRPD" -c "$TEST_TMP/n1.yaml"
-VIGIL_BUS_NAME=org.vigil.Vrrp1.n2 daemon_start_ns "${NS[n2]}" vrrpd2 "$VRRPD" -c "$TEST_TMP/n2.yaml"
 
 # ---- 1. election -------------------------------------------------------------
-wait_for 10 state_is n1 master || fail "n1 not MASTER: $(state n1) ($(reason n1))"
+wait_for 20 state_is n1 master || fail "n1 not MASTER: $(state n1) ($(reason n1))"
+VIGIL_BUS_NAME=org.vigil.Vrrp1.n2 daemon_start_ns "${NS[n2]}" vrrpd2 "$VRRPD" -c "$TEST_TMP/n2.yaml"
 wait_for 5 state_is n2 backup || fail "n2 not BACKUP: $(state n2) ($(reason n2))"
 wait_for 3 has_vip n1 || fail "n1 MASTER without its VIP"
 held=$($BUSCTL get-property org.vigil.FenceZkA /org/vigil/FenceZk1/instance/VI_5f1 org.vigil.FenceZk1.Instance Held)
