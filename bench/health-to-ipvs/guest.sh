@@ -21,6 +21,7 @@
 WATCH=$1 REPS=$2 IVL=$3 FALL=$4 OUT=$5
 TEST_NAME=bench-health-to-ipvs
 . "$(dirname "$0")/../../tests/vm/ipvs/lib-ipvs.sh"
+. "$(dirname "$0")/../lib.sh"
 require_cmd tcpdump dbus-monitor keepalived busybox
 [ -x "$WATCH" ] || fail "$WATCH not built"
 bus_start
@@ -125,7 +126,7 @@ VIGIL_STATE_DIR=$TEST_TMP/state daemon_start ipvsd "$IPVSD" -c "$cfg" --state-di
 wait_for 120 grep -q "started (config" "$TEST_TMP/ipvsd.log" || fail "ipvsd did not start"
 wait_for 60 grep -q "started (config" "$TEST_TMP/checkerd.log" || fail "checkerd did not start"
 run_reps vigil 10.98.0.100
-kill "$checkerd_PID" "$ipvsd_PID"; wait "$checkerd_PID" "$ipvsd_PID" 2>/dev/null
+stop_pid "$checkerd_PID" checkerd; stop_pid "$ipvsd_PID" ipvsd
 ipvsadm -C
 
 # ---- keepalived
@@ -148,7 +149,7 @@ cleanup_add "kill $KPID"
 k_active() { [ "$(grep -c "Activating healthchecker" "$TEST_TMP/keepalived.log")" -ge ${#RS[@]} ]; }
 wait_for 60 k_active || fail "keepalived's checker did not start"
 run_reps keepalived 10.98.0.101
-kill "$KPID"; wait "$KPID" 2>/dev/null
+stop_pid "$KPID" keepalived
 ipvsadm -C
 sleep 0.1
 kill "$WPID"; wait "$WPID" 2>/dev/null
