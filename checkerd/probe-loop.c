@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The probes' batched event loop inside sd-event (see probe-loop.h for why):
  * an inner epoll fd for probe sockets and a binary min-heap of probe timers,
- * each drained PROBE_LOOP_BATCH entries per sd-event dispatch. */
+ * each drained a batch at a time per sd-event dispatch. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +156,7 @@ static int on_timer_source(sd_event_source *s, uint64_t usec, void *userdata) {
 
         l->armed_for = USEC_INFINITY; /* a ONESHOT source is off once dispatched */
         l->in_timers = true;
-        while (n++ < PROBE_LOOP_BATCH && l->n_heap > 0 && l->heap[0]->due <= now) {
+        while (n++ < PROBE_LOOP_TIMER_BATCH && l->n_heap > 0 && l->heap[0]->due <= now) {
                 ProbeTimer *t = l->heap[0];
                 heap_remove(l, t);
                 t->cb(t, t->userdata); /* may free t's owner: t is not touched again */
@@ -170,7 +170,7 @@ static int on_timer_source(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         ProbeLoop *l = userdata;
-        struct epoll_event ev[PROBE_LOOP_BATCH];
+        struct epoll_event ev[PROBE_LOOP_IO_BATCH];
 
         int n = epoll_wait(l->epfd, ev, (int) ELEMENTSOF(ev), 0);
         if (n < 0) {

@@ -9,8 +9,12 @@
  * an HTTP probe needs 2-3 dispatches per run, so with thousands of probes
  * that overhead was about a fifth of checkerd's CPU (perf, 1,000 checks).
  * Here ready probe sockets are taken from an inner epoll fd up to
- * PROBE_LOOP_BATCH at a time, and due timers from a binary heap, each batch
- * being one sd-event dispatch at PROBE_PRIORITY: the bus still goes first.
+ * PROBE_LOOP_IO_BATCH at a time, and due timers from a binary heap up to
+ * PROBE_LOOP_TIMER_BATCH, each batch being one sd-event dispatch at
+ * PROBE_PRIORITY: the bus still goes first. The two alternate; the I/O batch
+ * is larger so that, when the daemon falls behind, attempts in flight are
+ * finished before many new ones are started (a backlog of started attempts
+ * turns into false timeouts).
  *
  * Probe sockets are edge-triggered (EPOLLET is always added): handlers read
  * until EAGAIN or re-arm with probe_io_set_events(). A ProbeIo may be freed
@@ -23,7 +27,8 @@
 
 #include "time-util.h"
 
-#define PROBE_LOOP_BATCH 256u
+#define PROBE_LOOP_IO_BATCH 256u
+#define PROBE_LOOP_TIMER_BATCH 64u
 
 typedef struct ProbeLoop ProbeLoop;
 typedef struct ProbeIo ProbeIo;
