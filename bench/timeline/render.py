@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape
 W, LEFT, RIGHT, LANE, GAP, TOP = 960, 190, 20, 16, 34, 40
 COLORS = {'n1': '#4477aa', 'n2': '#66aa55', 'both': '#dd3333'}
 LABELS = {'vigil': 'vigil, SIGKILL', 'keepalived': 'keepalived, SIGKILL',
-          'vigil-stop': 'vigil, SIGSTOP', 'keepalived-stop': 'keepalived, SIGSTOP'}
+          'vigil-stop': 'vigil, SIGSTOP', 'keepalived-stop': 'keepalived, SIGSTOP',
+          'vigil-term': 'vigil, SIGTERM (graceful)', 'keepalived-term': 'keepalived, SIGTERM (graceful)'}
 
 
 def segments(samples, pred, step):
@@ -53,14 +54,14 @@ def main(paths):
          f'<rect width="{W}" height="{H}" fill="white"/>',
          f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">VRRP failover: who answers ARP for the VIP '
          '(probe every 10 ms)</text>',
-         f'<text x="{LEFT}" y="33" fill="#555">n1 = master whose daemon is killed/frozen at 0 ms, n2 = backup; '
+         f'<text x="{LEFT}" y="33" fill="#555">n1 = master whose daemon is killed, frozen or stopped at 0 ms, n2 = backup; '
          '<tspan fill="{0}">red = both answer (split brain)</tspan></text>'.format(COLORS['both'])]
     for i, r in enumerate(runs):
-        y0 = TOP + i * panel_h + 10
+        y0 = TOP + i * panel_h + 16
         step = r['interval_ms']
         s = [(t - r['fault_ms'], nodes) for t, nodes in r['samples']]
         title = f"{LABELS.get(r['name'], r['name'])}, advert {r['advert']}"
-        o.append(f'<text x="8" y="{y0 + LANE}" font-weight="bold">{escape(title)}</text>')
+        o.append(f'<text x="{LEFT}" y="{y0 - 3}" font-weight="bold">{escape(title)}</text>')
         for lane, node in enumerate(('n1', 'n2')):
             yl = y0 + lane * LANE
             o.append(f'<text x="{LEFT - 8}" y="{yl + LANE - 4}" text-anchor="end" fill="#555">{node}</text>')
