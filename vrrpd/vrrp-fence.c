@@ -380,9 +380,107 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *r
         return 0;
 }
 
+/* After our bus connection came back, a master cannot know what its agents
+ * said meanwhile: a Revoked sent during the outage is lost, and an agent may
+ * have died or lost its lock. Once the agents had time to reconnect too,
+ * each MASTER instance with policy required asks every agent Fence() again:
+ * anything but ok (a refusal, an error, no agent, no answer) makes it leave
+ * MASTER as if revoked. (fence-zk answers ok while it holds the lock.) */
+#define RECHECK_DELAY (5 * USEC_PER_SEC)
+static sd_event_source *recheck_timer;
+static bool attached_before;
+
+typedef struct Recheck {
+        Manager *m;
+        char *instance;
+        char *agent;
+} Recheck;
+
+static void recheck_free(void *p) {
+        Recheck *c = p;
+        if (!c)
+                return;
+        free(c->instance);
+        free(c->agent);
+        free(c);
+}
+
+static int on_recheck_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Recheck *c = userdata;
+        Instance *i = manager_find_instance(c->m, c->instance);
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int ok = 0;
+        const char *detail = NULL;
+        char why[VRRP_REASON_MAX];
+
+        if (!i || i->fsm.state != VRRP_STATE_MASTER)
+                return 0;
+        if (e)
+                snprintf(why, sizeof why, "%s after the bus reconnect: %s", c->agent, e->message ?: e->name);
+        else if (sd_bus_message_read(reply, "bs", &ok, &detail) < 0)
+                snprintf(why, sizeof why, "%s after the bus reconnect: malformed answer", c->agent);
+        else if (!ok)
+                snprintf(why, sizeof why, "%s after the bus reconnect: %s", c->agent, isempty(detail) ? "refused" : detail);
+        else {
+                log_instance(LOG_INFO, 0, i->name, "Fencing re-checked after the bus reconnect: %s still grants.", c->agent);
+                return 0;
+        }
+        fence_revoke(i, why);
+        return 0;
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        recheck_timer = sd_event_source_disable_unref(recheck_timer);
+        if (!m->bus)
+                return 0; /* lost again: the next attach schedules another */
+        for (size_t k = 0; k < m->n_instances; k++) {
+                Instance *i = m->instances[k];
+                char peer[ADDR_STR_MAX] = "";
+                if (i->stopped || i->fsm.state != VRRP_STATE_MASTER || i->conf->fencing.policy != FENCE_POLICY_REQUIRED)
+                        continue;
+                if (i->fsm.has_master)
+                        format_address(peer, sizeof peer, i->conf->family, &i->fsm.master_addr);
+                STRV_FOREACH(a, i->conf->fencing.agents) {
+                        sd_bus_slot *slot = NULL;
+                        Recheck *c = calloc(1, sizeof *c);
+                        int r = -ENOMEM;
+                        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+                        if (c && (c->instance = strdup(i->name)) && (c->agent = strdup(*a))) {
+                                c->m = m;
+                                r = sd_bus_message_new_method_call(m->bus, &msg, *a, AGENT_PATH, AGENT_IFACE, "Fence");
+                                if (r >= 0)
+                                        r = sd_bus_message_append(msg, "ss", i->name, peer);
+                                if (r >= 0) /* no answer within the fencing timeout is a failure */
+                                        r = sd_bus_call_async(m->bus, &slot, msg, on_recheck_reply, c, i->conf->fencing.timeout);
+                        }
+                        if (r < 0) {
+                                char why[VRRP_REASON_MAX];
+                                recheck_free(c);
+                                snprintf(why, sizeof why, "%s after the bus reconnect: cannot ask: %s", *a, strerror(-r));
+                                fence_revoke(i, why);
+                                break;
+                        }
+                        (void) sd_bus_slot_set_destroy_callback(slot, recheck_free);
+                        (void) sd_bus_slot_set_floating(slot, 1);
+                        sd_bus_slot_unref(slot);
+                }
+        }
+        return 0;
+}
+
 /* On every bus connection (vrrpd's attach): the previous connection's matches go first. */
 int vrrp_fence_start(Manager *m) {
+        bool reconnect = attached_before;
+
+        attached_before = true;
         vrrp_fence_stop(m);
+        if (reconnect) {
+                int k = sd_event_add_time_relative(m->event, &recheck_timer, CLOCK_MONOTONIC, RECHECK_DELAY, USEC_PER_SEC / 10,
+                                                   on_recheck, m);
+                if (k < 0)
+                        log_warning_errno(k, "Cannot schedule the fencing re-check after the bus reconnect: %m");
+        }
         int r = sd_bus_match_signal_async(m->bus, &revoked_slot, NULL, AGENT_PATH, AGENT_IFACE, "Revoked", on_revoked, NULL, m);
         if (r >= 0)
                 r = sd_bus_match_signal_async(m->bus, &owner_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -393,6 +491,7 @@ int vrrp_fence_start(Manager *m) {
 }
 
 void vrrp_fence_stop(Manager *m) {
+        recheck_timer = sd_event_source_disable_unref(recheck_timer);
         revoked_slot = sd_bus_slot_unref(revoked_slot);
         owner_slot = sd_bus_slot_unref(owner_slot);
 }
