@@ -487,7 +487,7 @@ static int http_setup(Probe *p) {
                 goto fail;
         return 0;
 fail:
-        snprintf(p->last_error, sizeof p->last_error, "%.255s", err); /* last_error is 256 bytes */
+        probe_set_error(p, err);
         return r;
 }
 

@@ -34,6 +34,30 @@ static uint64_t random_u64(void) {
 static void probe_schedule(Probe *p, usec_t when);
 static void probe_start_attempt(Probe *p);
 
+/* last_error strings: most checks have none, so no fixed array per object */
+static char no_error[] = "";
+
+static void error_set(char **e, const char *s) {
+        if (streq(*e, strempty(s)))
+                return;
+        char *n = isempty(s) ? no_error : strndup(s, CHECK_DETAIL_MAX - 1);
+        if (!n)
+                return; /* out of memory: the old text stays */
+        if (*e != no_error)
+                free(*e);
+        *e = n;
+}
+
+static void error_free(char **e) {
+        if (*e && *e != no_error)
+                free(*e);
+        *e = no_error;
+}
+
+void probe_set_error(Probe *p, const char *error) {
+        error_set(&p->last_error, error);
+}
+
 usec_t probe_deadline(const Probe *p) {
         return p->attempt_start + p->conf->timeout;
 }
@@ -126,7 +150,7 @@ static void check_publish(Check *ch, const char *detail) {
                 props = true;
         }
         if (!streq(ch->last_error, p->last_error)) {
-                snprintf(ch->last_error, sizeof ch->last_error, "%s", p->last_error);
+                error_set(&ch->last_error, p->last_error);
                 props = true;
         }
         if (from != to) {
@@ -177,7 +201,7 @@ void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *det
         if (r == CHECK_RESULT_UP)
                 p->weight = weight;
         if (r != CHECK_RESULT_UP && !isempty(detail))
-                snprintf(p->last_error, sizeof p->last_error, "%s", detail);
+                error_set(&p->last_error, detail);
         if (changed) {
                 p->last_change = now_usec(CLOCK_REALTIME);
                 p->counters[COUNTER_TRANSITIONS]++;
@@ -245,6 +269,7 @@ static void probe_free(Probe *p) {
                 free(w);
                 w = next;
         }
+        error_free(&p->last_error);
         free(p->users);
         free(p->key);
         free(p);
@@ -253,6 +278,7 @@ static void probe_free(Probe *p) {
 static void check_free(Check *ch) {
         if (!ch)
                 return;
+        error_free(&ch->last_error);
         free(ch->name);
         free(ch->path);
         free(ch);
@@ -457,6 +483,7 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                                         .conf = w->conf,
                                         .ops = probe_ops_for(w->conf->type),
                                         .target = w->target,
+                                        .last_error = no_error,
                                 };
                                 probe_timer_init(&p->run_timer, on_timer, p);
                                 probe_timer_init(&p->timeout_timer, on_timeout, p);
@@ -488,6 +515,7 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                         if (!ch)
                                 goto oom_partial;
                         ch->checker = c;
+                        ch->last_error = no_error;
                         ch->name = strdup(w->conf->name);
                         r = sd_bus_path_encode("/org/vigil/Checker1/check", w->conf->name, &ch->path);
                         if (!ch->name || r < 0) {
@@ -497,7 +525,7 @@ int checker_apply_config(Checker *c, const Config *config, char *err, size_t err
                         ch->state = w->probe->hyst.state;
                         ch->weight = w->probe->weight;
                         ch->last_change = w->probe->last_change;
-                        snprintf(ch->last_error, sizeof ch->last_error, "%s", w->probe->last_error);
+                        error_set(&ch->last_error, w->probe->last_error);
                 }
                 ch->conf = w->conf;
                 ch->probe = w->probe;

@@ -84,7 +84,8 @@ struct Probe {
 
         CheckHysteresis hyst;
         int weight;
-        char last_error[CHECK_DETAIL_MAX];
+        char *last_error;         /* never NULL; set with probe_set_error() (most are
+                                   * empty: no 256-byte array per probe) */
         usec_t last_change;       /* CLOCK_REALTIME */
         uint64_t counters[_COUNTER_MAX];
 
@@ -113,7 +114,7 @@ struct Check {
         /* what consumers last saw, to emit only real changes */
         CheckState state;
         int weight;
-        char last_error[CHECK_DETAIL_MAX];
+        char *last_error;         /* never NULL, like Probe's */
         usec_t last_change;
 };
 
@@ -144,6 +145,9 @@ Check *checker_find_check(Checker *c, const char *name);
 
 /* Runs the probe now (if idle) and calls fn when the run ends. */
 int probe_run_now(Probe *p, ProbeWaiterFn fn, void *userdata);
+
+/* Sets p->last_error (copied, at most CHECK_DETAIL_MAX - 1 bytes). */
+void probe_set_error(Probe *p, const char *error);
 
 /* Called by probe types: the attempt ended. detail is copied. */
 void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *detail);
