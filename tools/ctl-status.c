@@ -30,7 +30,10 @@ int ctl_status_load_config(Config **ret) {
                 return 0;
         r = config_load_file(arg_config, ret, &diags);
         conf_diags_free(&diags);
-        if (r < 0)
+        if (r < 0 && !explicit && r == -EACCES)
+                /* the default file may be readable by the daemons' users only: not worth a warning on every call */
+                log_debug("%s: %s; health of real servers with a named check shows as '-'.", arg_config, strerror(-r));
+        else if (r < 0)
                 log_warning("%s: cannot be loaded (%s); health of real servers with a named check shows as '-'.", arg_config,
                             r == -EINVAL ? "invalid, see vigilctl check-config" : strerror(-r));
         return 0;
