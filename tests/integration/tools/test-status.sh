@@ -94,7 +94,7 @@ VIGIL_STATE_DIR=$TEST_TMP/state-c daemon_start_ns "$ns" checkerd "$CHECKERD" -c 
 wait_for 15 bus_has_name org.vigil.Vrrp1 || fail "vrrpd did not start"
 wait_for 15 bus_has_name org.vigil.Checker1 || fail "checkerd did not start"
 
-wait_for 20 bash -c "[ \"\$($BUSCTL get-property org.vigil.Vrrp1 /org/vigil/Vrrp1/instance/VI_5f1 org.vigil.Vrrp1.Instance State)\" = 's \"master\"' ]" ||
+wait_for 30 bash -c "[ \"\$($BUSCTL get-property org.vigil.Vrrp1 /org/vigil/Vrrp1/instance/VI_5f1 org.vigil.Vrrp1.Instance State)\" = 's \"master\"' ]" ||
     fail "VI_1 never became master"
 wait_for 20 bash -c "[ \"\$($BUSCTL get-property org.vigil.Checker1 /org/vigil/Checker1/check/chk_5fdown org.vigil.Checker1.Check State)\" = 's \"down\"' ]" ||
     fail "chk_down never went down"
@@ -209,7 +209,7 @@ assert_eq "$rc" 0 "top when the reader goes away"
 
 # ---- top: the terminal UI ----
 # q: script(1) feeds our stdin to the pty; top must leave the alternate screen and exit 0.
-(sleep 2; printf q; sleep 3) | script -qec "$VIGILCTL top --interval 200ms" "$TEST_TMP/tty.log" >/dev/null; rc=$?
+(sleep 2; printf q; sleep 3) | timeout 60 script -qec "$VIGILCTL top --interval 200ms" "$TEST_TMP/tty.log" >/dev/null; rc=$?
 assert_eq "$rc" 0 "top on a TTY, q"
 tty=$(cat "$TEST_TMP/tty.log")
 assert_contains "$tty" $'\033[?1049h' "alternate screen entered"
@@ -218,10 +218,10 @@ assert_contains "$tty" $'\033[?25h' "cursor shown again"
 assert_contains "$tty" "vigil top" "top header"
 assert_contains "$tty" "VI_1" "top body"
 # SIGTERM: the same restoration
-script -qec "$VIGILCTL top --interval 200ms" "$TEST_TMP/tty2.log" </dev/null >/dev/null &
+timeout 60 script -qfec "$VIGILCTL top --interval 200ms" "$TEST_TMP/tty2.log" </dev/null >/dev/null &
 SPID=$!
 wait_for 15 grep -q "VI_1" "$TEST_TMP/tty2.log" || fail "top on a TTY drew nothing"
-pid=$(pgrep -P "$SPID" -x vigilctl || pgrep -n -f "$VIGILCTL top --interval 200ms")
+pid=$(pgrep -n -f "^$VIGILCTL top --interval 200ms")   # vigilctl itself, not script(1) or timeout(1)
 [ -n "$pid" ] || fail "cannot find top's pid"
 kill -TERM "$pid"
 wait_for 10 bash -c "! kill -0 $pid 2>/dev/null" || fail "top ignored SIGTERM"
