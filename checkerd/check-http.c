@@ -251,7 +251,11 @@ static void step(Probe *p, uint32_t revents) {
                 if (a->ssl)
                         (void) update_events(a, EPOLLIN);
                 /* plain: registered for EPOLLIN|EPOLLOUT from the start (one
-                 * epoll_ctl less per run); just try, EAGAIN waits for the edge */
+                 * epoll_ctl less per run). Nothing to read in this wakeup:
+                 * the response is later and brings its own EPOLLIN edge, so
+                 * no recv() that would only say EAGAIN. */
+                else if (!(revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+                        return;
         }
 
         /* PHASE_RECV: read at most a few chunks per wakeup so one fast,

@@ -32,7 +32,17 @@ static uint64_t random_u64(void) {
 }
 
 static void probe_schedule(Probe *p, usec_t when);
-static void probe_start_attempt(Probe *p);
+static void probe_start_attempt(Probe *p, usec_t now);
+
+/* The time of this event loop iteration: one clock read per iteration, not
+ * several per probe run (a real system call where the vDSO cannot read the
+ * clock, as in an emulated guest). */
+static usec_t loop_now(Probe *p) {
+        uint64_t now;
+        if (sd_event_now(p->checker->event, CLOCK_MONOTONIC, &now) < 0)
+                return now_usec(CLOCK_MONOTONIC);
+        return now;
+}
 
 /* last_error strings: most checks have none, so no fixed array per object */
 static char no_error[] = "";
@@ -85,11 +95,12 @@ static void on_timer(ProbeTimer *t, void *userdata) {
 
         if (p->running)
                 return;
-        if (p->attempts == 0) { /* not a retry: how late did we start? */
-                usec_t now = now_usec(CLOCK_MONOTONIC);
+        /* the real time, not the iteration's: the latency histogram includes
+         * the time spent on the probes before this one in the batch */
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        if (p->attempts == 0) /* not a retry: how late did we start? */
                 record_latency(p->checker, now > p->due ? now - p->due : 0);
-        }
-        probe_start_attempt(p);
+        probe_start_attempt(p, now);
 }
 
 static void on_timeout(ProbeTimer *t, void *userdata) {
@@ -105,8 +116,7 @@ static void on_timeout(ProbeTimer *t, void *userdata) {
         probe_attempt_done(p, CHECK_RESULT_DOWN, 0, detail);
 }
 
-static void probe_start_attempt(Probe *p) {
-        usec_t now = now_usec(CLOCK_MONOTONIC);
+static void probe_start_attempt(Probe *p, usec_t now) {
         int r;
 
         p->attempts++;
@@ -170,7 +180,7 @@ static void probe_publish(Probe *p, const char *detail) {
 }
 
 void probe_attempt_done(Probe *p, CheckResultKind r, int weight, const char *detail) {
-        usec_t now = now_usec(CLOCK_MONOTONIC);
+        usec_t now = loop_now(p); /* for the next due time: the iteration's is close enough */
 
         if (!p->running)
                 return;
@@ -249,9 +259,10 @@ int probe_run_now(Probe *p, ProbeWaiterFn fn, void *userdata) {
                 return 0; /* the result of the run in flight answers them */
         probe_timer_disarm(p->checker->loop, &p->run_timer);
         p->attempts = 0;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
         if (!p->conf->on_demand)
-                p->due = now_usec(CLOCK_MONOTONIC);
-        probe_start_attempt(p);
+                p->due = now;
+        probe_start_attempt(p, now);
         return 0;
 }
 
