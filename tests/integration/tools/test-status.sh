@@ -55,6 +55,7 @@ else
 fi
 
 ns=$(netns_add s)
+cleanup_add "ip netns del $ns"   # netns_add's own cleanup_add ran in the $(...) subshell and is lost
 veth_add "$ns" eth0 "$ns" eth1
 ip -n "$ns" addr add 10.97.0.1/24 dev eth0
 
