@@ -156,7 +156,12 @@ ssize_t vrrp_socket_recv(int fd, int family, uint8_t *buf, size_t size, union in
 }
 
 static int packet_send(int ifindex, uint16_t ethertype, const uint8_t dst[6], const void *payload, size_t len) {
-        _cleanup_close_ int fd = -EBADF;
+        /* One socket for the daemon's life (protocol 0: it receives nothing). Closing
+         * an AF_PACKET socket waits for an RCU grace period (packet_release ->
+         * synchronize_rcu): one socket per GARP blocked the event loop for seconds
+         * with 100 instances on a loaded host (bench/soak), long enough for peers
+         * to declare the master down. */
+        static int fd = -EBADF;
         struct sockaddr_ll ll = {
                 .sll_family = AF_PACKET,
                 .sll_protocol = htons(ethertype),
@@ -165,9 +170,11 @@ static int packet_send(int ifindex, uint16_t ethertype, const uint8_t dst[6], co
         };
 
         /* SOCK_DGRAM: the kernel writes the Ethernet header from sll_addr and the device MAC. */
-        fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
+        if (fd < 0) {
+                fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return -errno;
+        }
         memcpy(ll.sll_addr, dst, ETH_ALEN);
         if (sendto(fd, payload, len, 0, (struct sockaddr *) &ll, sizeof ll) < 0)
                 return -errno;
