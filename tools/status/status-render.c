@@ -297,6 +297,7 @@ static void services_text(const Out *out, const StatusSnapshot *s) {
                 return;
 
         /* One column set for service rows and their destinations (indented). */
+        size_t hidden_total = 0;
         int wk = 20, wf = 3;
         for (size_t i = 0; i < s->n_services; i++) {
                 const StatusService *svc = &s->services[i];
@@ -350,10 +351,12 @@ static void services_text(const Out *out, const StatusSnapshot *s) {
                                 status_format_count(c4, sizeof c4, d->cps), status_format_count(c5, sizeof c5, d->inbps),
                                 status_format_count(c6, sizeof c6, d->outbps), d->check ? "  check " : "", strempty(d->check));
                 }
-                if (hidden > 0)
-                        fprintf(out->f, "    %s(%zu healthy destination%s not shown; --all lists them)%s\n", on(out, ANSI_GREY),
-                                hidden, hidden == 1 ? "" : "s", off(out));
+                hidden_total += hidden;
         }
+        /* One line for all: each service's HEALTH column already says how many are fine. */
+        if (hidden_total > 0)
+                fprintf(out->f, "  %s(%zu healthy destination%s not shown; --all lists them)%s\n", on(out, ANSI_GREY),
+                        hidden_total, hidden_total == 1 ? "" : "s", off(out));
 }
 
 int status_render_events(const StatusSnapshot *s, const StatusRenderOptions *o, FILE *f) {
