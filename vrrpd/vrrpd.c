@@ -693,9 +693,11 @@ static const char *instance_check_interface(Instance *i, char *buf, size_t len) 
         }
 
         if (i->ifindex != li.ifindex) {
-                /* new or re-created interface */
+                /* new or re-created interface; a VIP refusal was about the old
+                 * one (ENODEV when it vanished under an address change) */
                 instance_close_socket(i);
                 i->ifindex = li.ifindex;
+                i->vip_error = 0;
                 instance_cleanup_leftovers(i);
         }
         memcpy(i->mac, li.mac, 6);
