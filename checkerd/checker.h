@@ -89,8 +89,6 @@ struct Probe {
         usec_t last_change;       /* CLOCK_REALTIME */
         uint64_t counters[_COUNTER_MAX];
 
-        sd_event_source *timer;   /* next run or retry */
-        sd_event_source *timeout;
         ProbeTimer run_timer;     /* next run or retry (probe-loop.h) */
         ProbeTimer timeout_timer; /* the attempt in flight */
         usec_t due;               /* CLOCK_MONOTONIC of the scheduled run */
@@ -163,28 +161,16 @@ extern const sd_bus_vtable checker_manager_vtable[];
 /* Probe I/O and timers run below the bus in priority: however many probes
  * are pending, Reload/RunNow/property reads and our signals go first.
  *
- * Probe sockets are edge-triggered: sd-event dispatches one source per loop
- * iteration, and with level-triggered fds every epoll_wait() re-polls every
- * socket that is still ready, so a backlog of N ready probes costs O(N²)
- * (measured: most of the CPU in sock_poll/tcp_poll at 2,000 checks). Handlers
- * therefore read until EAGAIN, or re-arm with probe_set_events() when they
- * stop early to let other probes run. */
+ * Probe sockets and per-run timers go through probe-loop.h (batched, edge-
+ * triggered). probe_add_io() is for the long-lived sd-event sources (file
+ * checks' inotify); it is edge-triggered too: with level-triggered fds every
+ * epoll_wait() re-polls every socket that is still ready, so a backlog of N
+ * ready sources costs O(N²) (measured: most of the CPU in sock_poll/tcp_poll
+ * at 2,000 checks). Handlers read until EAGAIN. */
 #define PROBE_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
 static inline int probe_add_io(sd_event *e, sd_event_source **s, int fd, uint32_t events, sd_event_io_handler_t cb,
                                void *userdata) {
         int r = sd_event_add_io(e, s, fd, events | EPOLLET, cb, userdata);
-        if (r >= 0)
-                (void) sd_event_source_set_priority(*s, PROBE_PRIORITY);
-        return r;
-}
-/* Changes the events; with EPOLLET the kernel re-evaluates readiness
- * (EPOLL_CTL_MOD), so data already queued is reported again. */
-static inline int probe_set_events(sd_event_source *s, uint32_t events) {
-        return sd_event_source_set_io_events(s, events | EPOLLET);
-}
-static inline int probe_add_time(sd_event *e, sd_event_source **s, clockid_t clock, uint64_t usec, uint64_t accuracy,
-                                 sd_event_time_handler_t cb, void *userdata) {
-        int r = sd_event_add_time(e, s, clock, usec, accuracy, cb, userdata);
         if (r >= 0)
                 (void) sd_event_source_set_priority(*s, PROBE_PRIORITY);
         return r;
