@@ -11,7 +11,7 @@
 # - no colour off a TTY; colour on a TTY (script(1)) unless NO_COLOR/--no-color;
 # - top: --once / --iterations frames when piped, one JSON object per line
 #   with --json; on a TTY the alternate screen is entered and left on q and
-#   on SIGTERM;
+#   on SIGTERM, and a resize (SIGWINCH) redraws within the new size;
 # - an unprivileged reader gets the status and a clear journal note;
 # - a hung vrrpd (SIGSTOP): "not answering" after one timeout;
 # - checkerd stopped: "not running", the rest still shown;
