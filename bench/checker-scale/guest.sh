@@ -99,9 +99,11 @@ vigil_runs() { # attempts vigil-checkerd started so far (its Stats property)
 measure() {
         sleep "$WARM"
         local c0 c1 s0 s1 r0= r1=
-        # busctl samples the counter at the end of its (slow, under TCG)
-        # start: read it right before the CPU counter at both ends
-        s0=$(served); [ "$1" = vigil ] && r0=$(vigil_runs); c0=$(cpu_ticks $2)
+        # The same order at both ends (vigil's counter, CPU, backend count), so
+        # each counter spans the same length as the CPU window: busctl and
+        # served() take seconds under TCG, and a slow call inside one window
+        # but not the other would inflate that count.
+        [ "$1" = vigil ] && r0=$(vigil_runs); c0=$(cpu_ticks $2); s0=$(served)
         sleep "$DUR"
         [ "$1" = vigil ] && r1=$(vigil_runs); c1=$(cpu_ticks $2); s1=$(served)
         echo "$1 $(awk -v d=$((c1 - c0)) -v hz=$HZ 'BEGIN { printf "%.3f", d / hz }') $(rss_kb $2) $((s1 - s0))" \
