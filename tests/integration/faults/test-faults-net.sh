@@ -7,14 +7,17 @@
 #     the node comes back as backup (preempt: false: a planned preemption
 #     overlaps for some ms and is not the fault under test). A client ARPs
 #     for the VIP every 10 ms through both: no request answered by two nodes.
+# 1 s adverts: joining as backup after the re-creation must not depend on
+# hearing the master within 361 ms on a loaded machine (with 100 ms adverts
+# n1 once took over by master-down instead).
 TEST_NAME=faults-net
 NET=10.82.0
 . "$(dirname "$0")/faults-lib.sh"
 
 bus_start
 vrrp_lan n1 n2
-ADVERT=100ms write_conf "$TEST_TMP/n1.yaml" 150 "preempt: false"
-ADVERT=100ms write_conf "$TEST_TMP/n2.yaml" 100
+ADVERT=1s write_conf "$TEST_TMP/n1.yaml" 150 "preempt: false"
+ADVERT=1s write_conf "$TEST_TMP/n2.yaml" 100
 mac1=$(node_mac n1); mac2=$(node_mac n2)
 node_start n1 "$TEST_TMP/n1.yaml"    # first: with preempt: false it would not take over from n2
 wait_state n1 VI_1 master 10
