@@ -30,6 +30,10 @@ _run_cleanup() {
     for (( i=${#_cleanup_cmds[@]}-1; i>=0; i-- )); do
         eval "${_cleanup_cmds[$i]}" >/dev/null 2>&1 || true
     done
+    local ns
+    if [ -f "$TEST_TMP/.netns" ]; then
+        while read -r ns; do ip netns del "$ns" >/dev/null 2>&1 || true; done < "$TEST_TMP/.netns"
+    fi
     if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -z "$KEEP_TEST_TMP" ]; then
         # show daemon logs of a failed test
         for f in "$TEST_TMP"/*.log; do
@@ -142,7 +146,9 @@ daemon_start_ns() {
 netns_add() {
     local ns="vt${TEST_TAG}-$1"
     ip netns add "$ns" || fail "ip netns add $ns"
-    cleanup_add "ip netns del $ns"
+    # callers use NS=$(netns_add ...): a cleanup_add here would be lost with
+    # the subshell, so the name goes to a file the exit trap reads
+    echo "$ns" >> "$TEST_TMP/.netns"
     ip -n "$ns" link set lo up
     echo "$ns"
 }
