@@ -299,8 +299,41 @@ static int parse_line(char **argv, int argc, unsigned ln, Line *l, char *err, si
         return 0;
 }
 
+typedef struct ServiceRef {
+        const IpvsServiceKey *key;
+        unsigned line;
+} ServiceRef;
+
+static int service_ref_compare(const void *a, const void *b) {
+        const ServiceRef *x = a, *y = b;
+        int c = ipvs_service_key_compare(x->key, y->key);
+        return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* lines[i] is where services[i] was defined; reports the second definition. */
+static int check_duplicate_services(const IpvsTable *t, const unsigned *lines, char *err, size_t errlen) {
+        if (t->n_services < 2)
+                return 0;
+        _cleanup_free_ ServiceRef *refs = calloc(t->n_services, sizeof *refs);
+        if (!refs)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->n_services; i++)
+                refs[i] = (ServiceRef) { &t->services[i].key, lines[i] };
+        qsort(refs, t->n_services, sizeof *refs, service_ref_compare);
+        unsigned first_dup = 0;
+        for (size_t i = 1; i < t->n_services; i++)
+                if (ipvs_service_key_compare(refs[i - 1].key, refs[i].key) == 0 &&
+                    (first_dup == 0 || refs[i].line < first_dup))
+                        first_dup = refs[i].line;
+        if (first_dup > 0)
+                return import_err(err, errlen, first_dup, "service defined twice");
+        return 0;
+}
+
 int ipvs_import_save(const char *text, size_t len, IpvsTable *ret, char *err, size_t errlen) {
         _cleanup_ipvs_table_ IpvsTable t = {};
+        _cleanup_free_ unsigned *lines = NULL;
+        size_t n_lines_alloc = 0;
         const char *p = text, *end = text + len;
         unsigned ln = 0;
         int r;
@@ -338,18 +371,29 @@ int ipvs_import_save(const char *text, size_t len, IpvsTable *ret, char *err, si
                 r = parse_line(argv, argc, ln, &line, err, errlen);
                 if (r < 0)
                         return r;
-                /* the table is kept unsorted while importing; lookups are linear (bounded input) */
-                IpvsService *svc = NULL;
-                for (size_t i = 0; i < t.n_services && !svc; i++)
-                        if (ipvs_service_key_compare(&t.services[i].key, &line.svc.key) == 0)
-                                svc = &t.services[i];
                 if (line.cmd == 'A') {
-                        if (svc)
-                                return import_err(err, errlen, ln, "service defined twice");
+                        /* duplicates are found once at the end, after a sort:
+                         * a scan per -A made 10,000 services quadratic */
+                        if (t.n_services >= n_lines_alloc) {
+                                size_t n = n_lines_alloc ? n_lines_alloc * 2 : 64;
+                                unsigned *nl = reallocarray(lines, n, sizeof *lines);
+                                if (!nl)
+                                        return -ENOMEM;
+                                lines = nl;
+                                n_lines_alloc = n;
+                        }
+                        lines[t.n_services] = ln;
                         if (!ipvs_table_add_service(&t, &line.svc))
                                 return -ENOMEM;
                         continue;
                 }
+                /* ipvsadm-save lists a service's -a lines right after its -A:
+                 * try the newest service first, then the others (newest first,
+                 * so a duplicate -A is the one the -a lines follow) */
+                IpvsService *svc = NULL;
+                for (size_t i = t.n_services; i > 0 && !svc; i--)
+                        if (ipvs_service_key_compare(&t.services[i - 1].key, &line.svc.key) == 0)
+                                svc = &t.services[i - 1];
                 if (!svc)
                         return import_err(err, errlen, ln, "-a for a service not added before with -A");
                 if (!line.dest_port_given)
@@ -360,6 +404,9 @@ int ipvs_import_save(const char *text, size_t len, IpvsTable *ret, char *err, si
                 if (!ipvs_service_add_dest(svc, &line.dest))
                         return -ENOMEM;
         }
+        r = check_duplicate_services(&t, lines, err, errlen);
+        if (r < 0)
+                return r;
         ipvs_table_sort(&t);
         *ret = t;
         t = (IpvsTable) {};
