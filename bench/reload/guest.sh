@@ -5,7 +5,9 @@
 # N_INSTANCES VRRP instances (250 per veth, one VIP each, alone on their LAN
 # so each becomes master) and N_REAL_SERVERS real servers (100 per virtual
 # server, no health checks: the reload is measured, not the checkers). Once
-# everything is up, the config is edited (one real server's weight 1 → 2, one
+# everything is up (adverts every 3 s for both: with 1 s, a starved guest
+# made vrrpd see itself stalled and withhold VIPs, by design, so "up" never
+# came), the config is edited (one real server's weight 1 → 2, one
 # instance gets a second VIP) and reloaded:
 #   vigil      Reload() on org.vigil.Vrrp1 and org.vigil.Ipvs1 at once (busctl):
 #              round trip = both calls returned
@@ -36,7 +38,7 @@ rsaddr() { echo "10.60.$(( $1 / 250 )).$(( $1 % 250 + 1 ))"; }
 gen_vigil() { # → stdout
     echo "vrrp:"; echo "  instances:"
     awk -v ni="$NI" -v per="$PER_IF" 'BEGIN { for (i = 0; i < ni; i++)
-        printf "    VI_%d: {interface: rl%d, virtual_router_id: %d, priority: 150, advert_interval: 1s, virtual_addresses: [{address: 10.%d.1.%d/32}]}\n",
+        printf "    VI_%d: {interface: rl%d, virtual_router_id: %d, priority: 150, advert_interval: 3s, virtual_addresses: [{address: 10.%d.1.%d/32}]}\n",
             i, int(i / per), i % per + 1, 80 + int(i / per), i % per + 1 }'
     echo "virtual_servers:"
     awk -v nr="$NR" -v pv="$PER_VS" 'BEGIN { for (i = 0; i < nr; i++) {
@@ -46,7 +48,7 @@ gen_vigil() { # → stdout
 gen_keepalived() {
     echo "global_defs { router_id bench }"
     awk -v ni="$NI" -v per="$PER_IF" 'BEGIN { for (i = 0; i < ni; i++) {
-        printf "vrrp_instance VI_%d {\n  state BACKUP\n  interface rl%d\n  virtual_router_id %d\n  priority 150\n  advert_int 1\n", i, int(i / per), i % per + 1
+        printf "vrrp_instance VI_%d {\n  state BACKUP\n  interface rl%d\n  virtual_router_id %d\n  priority 150\n  advert_int 3\n", i, int(i / per), i % per + 1
         printf "  virtual_ipaddress {\n    10.%d.1.%d/32\n  }\n}\n", 80 + int(i / per), i % per + 1 } }'
     awk -v nr="$NR" -v pv="$PER_VS" 'BEGIN { for (i = 0; i < nr; i++) {
         if (i % pv == 0) printf "virtual_server 10.70.0.%d 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP\n", int(i / pv) + 1
