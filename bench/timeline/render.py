@@ -42,6 +42,10 @@ def main(paths):
             runs += [json.loads(line) for line in f if line.strip()]
     if not runs:
         sys.exit('render.py: no runs in ' + ' '.join(paths))
+    # per advert interval (in file order): SIGKILL, SIGSTOP, SIGTERM, vigil above keepalived
+    adverts = list(dict.fromkeys(r['advert'] for r in runs))
+    kind = lambda n: 2 if n.endswith('-term') else 1 if n.endswith('-stop') else 0
+    runs.sort(key=lambda r: (adverts.index(r['advert']), kind(r['name']), not r['name'].startswith('vigil')))
     # the same time axis for every panel: relative to the fault
     t_min = min(r['samples'][0][0] - r['fault_ms'] for r in runs if r['samples'])
     t_max = max(r['samples'][-1][0] - r['fault_ms'] for r in runs if r['samples'])
