@@ -64,14 +64,15 @@ YAML
     mac_seen=$(on client ip neigh show 10.20.0.100 | awk '{print $5}')
     if [ "$mac_seen" = "$mac_dir" ]; then pass "the client's ARP entry for the VIP is the director's MAC ($mac_dir)"; else fail "VIP resolves to the director" "got '$mac_seen', director $mac_dir"; fi
 
-    local stats inpkts outpkts
-    stats=$(on dir ipvsadm -Ln --stats -t 10.20.0.100:80 | awk '/^TCP/ {print $4, $5}')
-    read -r inpkts outpkts <<<"$stats"
-    info "director's IPVS counters for the service: InPkts=$inpkts OutPkts=$outpkts"
-    if [ "${inpkts:-0}" -gt 0 ] && [ "${outpkts:-1}" = 0 ]; then
+    # every answered request's connection counted on the director (see ipvs_stats)
+    local conns inpkts outpkts n
+    n=$(answered "$d")
+    read -r conns inpkts outpkts <<<"$(ipvs_stats dir 10.20.0.100:80 "$n")"
+    info "director's IPVS counters for the service: Conns=$conns InPkts=$inpkts OutPkts=$outpkts (read $(ipvs_stats_reads) times)"
+    if [ "${conns:-0}" -ge "$n" ] && [ "${inpkts:-0}" -gt 0 ] && [ "${outpkts:-1}" = 0 ]; then
         pass "answers bypass the director (packets in: $inpkts, out: 0)"
     else
-        fail "answers bypass the director" "in=$inpkts out=$outpkts"
+        fail "answers bypass the director" "conns=$conns (want >= $n) in=$inpkts out=$outpkts"
     fi
 
     write_dr_config sh 0s

@@ -31,8 +31,28 @@ LAB_STEPS_PASSED=0
 LAB_STEPS_FAILED=0
 LAB_CURRENT=
 LAB_RESULTS=()   # JSON objects, one per step
+LAB_MEASURES=()  # JSON objects, one per measured row (lab_measure)
 
-_json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1" 2>/dev/null || printf '"%s"' "${1//\"/\\\"}"; }
+# _json_str STRING: a JSON string literal (bash only: the guest has no python3).
+_json_str() {
+    local s=$1
+    s=${s//\\/\\\\}; s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}
+    [[ $s == *[$'\x01'-$'\x1f']* ]] && s=$(printf '%s' "$s" | tr -d '\001-\037')
+    printf '"%s"' "$s"
+}
+# lab_measure "k=v k=v ...": one measured row for --json ("measures"), numbers
+# as numbers, "-" as null, anything else as a string.
+lab_measure() {
+    local kv out="{\"lab\":\"$LAB_CURRENT\"" k v
+    for kv in $1; do
+        k=${kv%%=*}; v=${kv#*=}
+        if [[ $v =~ ^-?[0-9]+$ ]]; then out+=",\"$k\":$v"
+        elif [ "$v" = - ]; then out+=",\"$k\":null"
+        else out+=",\"$k\":$(_json_str "$v")"; fi
+    done
+    LAB_MEASURES+=("$out}")
+}
 
 say() { [ "$LAB_JSON" = 1 ] && echo "$*" >&2 || echo "$*"; }
 lab_begin() {
@@ -177,6 +197,32 @@ even_split() {
 count_of() { local v; v=$(grep -o "\(^\| \)$2=[0-9]*" <<<"$1" | cut -d= -f2 | head -1); echo "${v:-0}"; }
 
 ipvs_table() { on "$1" ipvsadm -Ln 2>&1; }
+
+# ipvs_stats HOST VIP:PORT MIN_CONNS: prints "Conns InPkts OutPkts" of a TCP
+# service once its counters include MIN_CONNS connections (fails after 30 s,
+# printing the last read). Why wait: before Linux 6.2 the counters that
+# ipvsadm --stats (IPVS_CMD_GET_SERVICE) reads are a copy of the per-CPU
+# counters that the rate estimator's timer refreshes every 2 s (ip_vs_est.c,
+# estimation_timer → ip_vs_read_cpu_stats): read right after the traffic they
+# still say 0 (lab tun's "in=0 out=0" with every answer forwarded), and under
+# a loaded emulated guest the timer runs late.
+# ipvs_stats_reads afterwards: how many reads it took (1 = current at once).
+ipvs_stats() {
+    local host=$1 svc=$2 min=$3 line c t0 end
+    t0=$(now_ms); end=$(( t0 + 30000 ))
+    echo 0 > "$LAB_TMP/ipvs-stats.reads"
+    while :; do
+        line=$(on "$host" ipvsadm -Ln --stats -t "$svc" 2>/dev/null | awk '$1=="TCP" {print $3, $4, $5}')
+        echo $(( $(cat "$LAB_TMP/ipvs-stats.reads") + 1 )) > "$LAB_TMP/ipvs-stats.reads"
+        read -r c _ <<<"$line"
+        if [ "${c:-0}" -ge "$min" ]; then echo "$line"; return 0; fi
+        if [ "$(now_ms)" -ge $end ]; then echo "${line:-none}"; return 1; fi
+        sleep 0.5
+    done
+}
+ipvs_stats_reads() { cat "$LAB_TMP/ipvs-stats.reads" 2>/dev/null; }
+# answered "DIST": the number of requests that got a page.
+answered() { local n=0 w; for w in $1; do n=$((n + ${w#*=})); done; echo $n; }
 
 # ipvsd_start HOST CONFIG: start vigil-ipvsd in HOST on its own bus and wait
 # until the kernel table holds the configured services.
