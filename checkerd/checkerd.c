@@ -31,6 +31,7 @@ static int checkerd_start(Daemon *d) {
 
         c->daemon = d;
         c->event = d->event;
+        c->bus = d->bus; /* the first connection; attach() registers the objects */
 
         /* sd_event_add_child() wants SIGCHLD blocked; exec children reset it. */
         sigemptyset(&mask);

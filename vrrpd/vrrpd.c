@@ -1169,6 +1169,9 @@ static int vrrpd_start(Daemon *d) {
 
         m->daemon = d;
         m->event = d->event;
+        /* the first connection is up: startup transitions are signalled
+         * (attach() registers the objects right after start()) */
+        m->bus = d->bus;
 
         r = vrrp_nl_new(d->event, on_nl_change, m, &m->nl);
         if (r < 0)
