@@ -203,6 +203,7 @@ END {
     printf "health-to-ipvs: first good probe (SYN-ACK on the wire) to weight 1, p99\tms\t%.1f\t%.1f\t\n", p99["vigil_up"], p99["keepalived_up"] >> out
     printf "health-to-ipvs: failing probe (RST on the wire) to weight 0, p50\tms\t%.1f\t%.1f\t\n", p50["vigil_wire"], p50["keepalived_wire"] >> out
     printf "health-to-ipvs: failing probe (RST on the wire) to weight 0, p99\tms\t%.1f\t%.1f\t\n", p99["vigil_wire"], p99["keepalived_wire"] >> out
+    printf "health-to-ipvs: StateChanged to weight 0, p50\tms\t%.1f\t\t\n", p50["vigil_sig"] >> out
     printf "health-to-ipvs: StateChanged to weight 0, p99 (keepalived: one process, no bus)\tms\t%.1f\t\tvigil<=5|p99 ≤ 5 ms\n", p99["vigil_sig"] >> out
 }' "$TEST_TMP/kernel.txt" "$TEST_TMP/wire.txt" "$TEST_TMP/signals.txt" "$TEST_TMP/reps.txt" || fail "analysis"
 # the raw data and the logs beside the results, for whoever doubts a number
