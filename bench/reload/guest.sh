@@ -90,7 +90,7 @@ gen_vigil > "$cfg"
 log "vigil: $(wc -l < "$cfg") config lines, $NI instances on $NIF links, $NR real servers in $NVS services"
 VIGIL_STATE_DIR=$TEST_TMP/state daemon_start vrrpd "$VRRPD" -c "$cfg" --log-level=info
 VIGIL_STATE_DIR=$TEST_TMP/state daemon_start ipvsd "$IPVSD" -c "$cfg" --state-dir "$TEST_TMP/state" --log-level=info
-wait_for 600 all_up || fail "vigil: not up ($(dests) dests, $(n_vips) VIPs)"
+wait_for 600 all_up || fail "vigil: $NI instances, $NR real servers not up after 600 s ($(dests) dests, $(n_vips) VIPs)"
 wait_for 120 grep -q "started (config" "$TEST_TMP/ipvsd.log" || fail "ipvsd did not start"
 sleep 5
 edit_vigil "$cfg"
@@ -118,7 +118,7 @@ gen_keepalived > "$kconf"
 keepalived -n -l -D -f "$kconf" -p "$TEST_TMP/k.pid" -r "$TEST_TMP/kv.pid" -c "$TEST_TMP/kc.pid" > "$TEST_TMP/keepalived.log" 2>&1 &
 KPID=$!
 cleanup_add "kill $KPID"
-wait_for 600 all_up || fail "keepalived: not up ($(dests) dests, $(n_vips) VIPs)"
+wait_for 600 all_up || fail "keepalived: $NI instances, $NR real servers not up after 600 s ($(dests) dests, $(n_vips) VIPs)"
 sleep 5
 edit_keepalived "$kconf"
 t0=${EPOCHREALTIME/./}
