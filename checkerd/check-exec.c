@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -142,7 +143,7 @@ static void find_non_default(void) {
         non_default_known = true;
 }
 
-_noreturn_ static void child(const CheckConf *c, int out_fd, char *env_check) {
+_noreturn_ static void child(const CheckConf *c, int out_fd, char *env_check, pid_t parent) {
         sigset_t none;
 
         /* A vfork child: our memory is the parent's, which waits until the
@@ -155,6 +156,11 @@ _noreturn_ static void child(const CheckConf *c, int out_fd, char *env_check) {
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         (void) setpgid(0, 0);
+        /* A checker killed with SIGKILL must not leave its commands running
+         * (the restarted one would start a second set). */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(126);
 
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
@@ -191,9 +197,10 @@ static __attribute__((noinline)) pid_t spawn(const CheckConf *c, int out_fd) {
         r = sigprocmask(SIG_SETMASK, &all, &saved);
         if (r < 0)
                 return -errno;
+        pid_t parent = getpid();
         pid_t pid = vfork();
         if (pid == 0)
-                child(c, out_fd, env_check);
+                child(c, out_fd, env_check, parent);
         r = pid < 0 ? -errno : 0;
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
         return r < 0 ? r : pid;
