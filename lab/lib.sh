@@ -17,13 +17,37 @@ LAB_JSON=${LAB_JSON:-0}
 LAB_SW=lab-sw
 
 _lab_cleanup=()
-lab_on_exit() { _lab_cleanup+=("$*"); }
+# also written to a file: guest.sh's supervisor runs them when interrupted
+lab_on_exit() { _lab_cleanup+=("$*"); echo "$*" >>"$LAB_TMP/cleanup.list"; }
 lab_cleanup() {
     local i
     for (( i=${#_lab_cleanup[@]}-1; i>=0; i-- )); do
         eval "${_lab_cleanup[$i]}" >/dev/null 2>&1 || true
     done
     _lab_cleanup=()
+    : >"$LAB_TMP/cleanup.list"
+}
+# pids_matching PATTERN: processes whose command line contains PATTERN (the
+# guest has no procps; builtins only: a fork per process costs seconds in a
+# loaded guest).
+pids_matching() {
+    local p a
+    for p in /proc/[0-9]*; do
+        { mapfile -d '' a <"$p/cmdline"; } 2>/dev/null || continue
+        [[ " ${a[*]} " == *"$1"* ]] && echo "${p#/proc/}"
+    done
+    return 0
+}
+# lab_sweep: whatever is left in a lab-* namespace, or names $LAB_TMP on its
+# command line (the directors' buses), is killed; the namespaces go.
+lab_sweep() {
+    local ns p
+    for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^lab-/ {print $1}'); do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+    for p in $(pids_matching "$LAB_TMP/"); do [ "$p" = $$ ] || kill -9 "$p" 2>/dev/null; done
+    return 0
 }
 
 # ---- report ----------------------------------------------------------------
