@@ -207,7 +207,8 @@ END {
     printf "health-to-ipvs: StateChanged to weight 0, p99 (keepalived: one process, no bus)\tms\t%.1f\t\tvigil<=5|p99 ≤ 5 ms\n", p99["vigil_sig"] >> out
 }' "$TEST_TMP/kernel.txt" "$TEST_TMP/wire.txt" "$TEST_TMP/signals.txt" "$TEST_TMP/reps.txt" || fail "analysis"
 # the raw data and the logs beside the results, for whoever doubts a number
+RAW=${OUT%.new}; RAW=${RAW%.tsv}
 for f in reps.txt kernel.txt wire.txt signals.txt keepalived.log checkerd.log ipvsd.log; do
-    cp "$TEST_TMP/$f" "${OUT%.tsv}-$f"
+    cp "$TEST_TMP/$f" "$RAW-$f"
 done
 echo "PASS: bench done"

@@ -157,6 +157,7 @@ k_pss=$(sum $(field "${KM[parent]}" 2) $(field "${KM[vrrp]}" 2) $(field "${KM[ch
     printf 'idle-rss: RSS vigil-notify + vigil-exporter (no keepalived counterpart)\tkB\t%s\t\t\n' "$x_rss"
 } > "$OUT"
 cat "$OUT"
-for f in vrrpd.log checkerd.log ipvsd.log keepalived.log; do cp "$TEST_TMP/$f" "${OUT%.tsv}-$f"; done
+RAW=${OUT%.new}; RAW=${RAW%.tsv}
+for f in vrrpd.log checkerd.log ipvsd.log keepalived.log; do cp "$TEST_TMP/$f" "$RAW-$f"; done
 for x in "$v_rss" "$v_pss" "$k_rss" "$k_pss"; do [[ $x =~ ^[1-9][0-9]*$ ]] || fail "a memory figure is not a number: '$x'"; done
 echo "PASS: bench done"

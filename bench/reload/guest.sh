@@ -139,5 +139,6 @@ cond="$NI instances, $NR real servers"
 } > "$OUT"
 cat "$OUT"
 # the logs beside the results: where the time went
-for f in vrrpd.log ipvsd.log keepalived.log; do cp "$TEST_TMP/$f" "${OUT%.tsv}-$f"; done
+RAW=${OUT%.new}; RAW=${RAW%.tsv}
+for f in vrrpd.log ipvsd.log keepalived.log; do cp "$TEST_TMP/$f" "$RAW-$f"; done
 echo "PASS: bench done"
