@@ -266,7 +266,8 @@ static int verb_monitor(int argc, char **argv) {
                 return log_error_errno(r, "Cannot subscribe to StateChanged: %m");
         if (!arg_json && arg_legend && !ctl_name_has_owner(bus, vrrp_bus_name()))
                 fprintf(stderr, "vigil-vrrpd (%s) is not running; waiting for it.\n", vrrp_bus_name());
-        if (!arg_json && arg_legend)
+        /* also with --json (stderr): tells a script the subscription is in place */
+        if (arg_legend)
                 fprintf(stderr, "Monitoring VRRP state changes, Ctrl-C to stop.\n");
         for (;;) {
                 r = sd_bus_process(bus, NULL);

@@ -20,7 +20,9 @@ inst() { # NAME VRID PRIO VIP
 cleanup_add "kill $!"
 "$VIGILCTL" monitor > "$TEST_TMP/monitor.txt" 2>&1 &
 cleanup_add "kill $!"
-sleep 0.3
+# both subscribed before vrrpd starts (they say so once the match is in place)
+wait_for 20 grep -q "^Monitoring" "$TEST_TMP/monitor.err" || fail "monitor --json did not subscribe"
+wait_for 20 grep -q "^Monitoring" "$TEST_TMP/monitor.txt" || fail "monitor did not subscribe"
 node_start n1 "$TEST_TMP/n1.yaml"
 wait_state n1 VI_1 master 8
 wait_state n1 VI_2 master 3
@@ -59,7 +61,8 @@ log "reload: VI_1 untouched (VIP kept, no GARP, no state change), VI_2 restarted
 { echo "vrrp:"; echo "  instances:"; inst VI_1 51 150 "$NET.50/24"; inst VI_2 52 140 "$NET.60/24"; } > "$TEST_TMP/n1.yaml"
 $BUSCTL call org.vigil.Vrrp1.n1 /org/vigil/Vrrp1 org.vigil.Vrrp1.Manager Reload || fail "Reload failed"
 wait_for 3 eval '! has_vip n1 "$NET.70/24"' || fail "removed VI_3 left its VIP"
-grep -q '"instance":"VI_3","from":"master","to":"stopped","reason":"reload: removed"' "$TEST_TMP/monitor.json" || fail "no StateChanged for removed VI_3"
+wait_for 10 grep -q '"instance":"VI_3","from":"master","to":"stopped","reason":"reload: removed"' "$TEST_TMP/monitor.json" ||
+    fail "no StateChanged for removed VI_3"
 [ -z "$(inst_path n1 VI_3)" ] || fail "VI_3 still listed"
 
 # -- invalid config: refused with file:line:col, running config kept
@@ -93,5 +96,5 @@ assert seqs[0] == 1, f"first seq {seqs[0]}"
 print(f"# monitor --json: {len(ev)} events, seq {seqs[0]}..{seqs[-1]} in order", file=sys.stderr)
 PY
 grep -Eq "seq=1 VI_[12] init -> backup \(startup\)" "$TEST_TMP/monitor.txt" || fail "monitor text: $(head -3 "$TEST_TMP/monitor.txt")"
-grep -q "VI_1 master -> stopped (shutdown)" "$TEST_TMP/monitor.txt" || fail "monitor text lacks shutdown"
+wait_for 10 grep -q "VI_1 master -> stopped (shutdown)" "$TEST_TMP/monitor.txt" || fail "monitor text lacks shutdown"
 log "PASS"
