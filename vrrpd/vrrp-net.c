@@ -12,6 +12,8 @@
 #include "vrrp-net.h"
 #include "vrrp-packet.h"
 
+#define VRRP_SOCKET_RCVBUF (4 * 1024 * 1024)
+
 static int setsockopt_int(int fd, int level, int opt, int v) {
         return RET_NERRNO(setsockopt(fd, level, opt, &v, sizeof v));
 }
@@ -28,6 +30,12 @@ int vrrp_socket_open(int family, int ifindex, const char *ifname, bool unicast) 
         r = RET_NERRNO(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname)));
         if (r < 0)
                 return r;
+
+        /* A flood of junk on the LAN must not crowd the real adverts out of
+         * the queue: the default buffer holds ~230 packets. Best effort
+         * (SO_RCVBUFFORCE needs CAP_NET_ADMIN, SO_RCVBUF is capped by rmem_max). */
+        if (setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, VRRP_SOCKET_RCVBUF) < 0)
+                (void) setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, VRRP_SOCKET_RCVBUF);
 
         if (family == AF_INET) {
                 struct ip_mreqn mreq = { .imr_ifindex = ifindex };
