@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-props.h"
 #include "cleanup-libs.h"
 #include "log.h"
 #include "macro.h"
@@ -152,77 +153,38 @@ static int read_counters(sd_bus_message *m, MetricsCounters *c) {
         return r < 0 ? r : 1;
 }
 
-/* A property handler reads the variant's contents when it knows NAME with
- * signature SIG and returns 1, or returns 0 to have it skipped (a property
- * added later, or a type we do not expect: skipped, not misread). */
-typedef int (*PropHandler)(sd_bus_message *m, const char *name, const char *sig, void *obj);
-
-static int read_properties(sd_bus_message *m, PropHandler handler, void *obj) {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *sig;
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, NULL, &sig);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_enter_container(m, 'v', sig);
-                if (r < 0)
-                        return r;
-                r = handler(m, name, sig, obj);
-                if (r == 0)
-                        r = sd_bus_message_skip(m, sig);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-#define IS(n, s) (streq(name, n) && streq(sig, s))
-
 static int instance_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         MetricsVrrpInstance *x = obj;
-        if (IS("Name", "s"))
+        if (BUS_PROP_IS("Name", "s"))
                 return read_string(m, &x->name);
-        if (IS("State", "s"))
+        if (BUS_PROP_IS("State", "s"))
                 return read_string(m, &x->state);
-        if (IS("Priority", "u"))
+        if (BUS_PROP_IS("Priority", "u"))
                 return sd_bus_message_read(m, "u", &x->priority);
-        if (IS("EffectivePriority", "u"))
+        if (BUS_PROP_IS("EffectivePriority", "u"))
                 return sd_bus_message_read(m, "u", &x->effective_priority);
-        if (IS("LastTransition", "t"))
+        if (BUS_PROP_IS("LastTransition", "t"))
                 return sd_bus_message_read(m, "t", &x->last_transition);
-        if (IS("Counters", "a{st}"))
+        if (BUS_PROP_IS("Counters", "a{st}"))
                 return read_counters(m, &x->counters);
         return 0;
 }
 
 static int check_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         MetricsCheck *x = obj;
-        if (IS("Name", "s"))
+        if (BUS_PROP_IS("Name", "s"))
                 return read_string(m, &x->name);
-        if (IS("Type", "s"))
+        if (BUS_PROP_IS("Type", "s"))
                 return read_string(m, &x->type);
-        if (IS("Target", "s"))
+        if (BUS_PROP_IS("Target", "s"))
                 return read_string(m, &x->target);
-        if (IS("State", "s"))
+        if (BUS_PROP_IS("State", "s"))
                 return read_string(m, &x->state);
-        if (IS("Weight", "i"))
+        if (BUS_PROP_IS("Weight", "i"))
                 return sd_bus_message_read(m, "i", &x->weight);
-        if (IS("LastChange", "t"))
+        if (BUS_PROP_IS("LastChange", "t"))
                 return sd_bus_message_read(m, "t", &x->last_change);
-        if (IS("Counters", "a{st}"))
+        if (BUS_PROP_IS("Counters", "a{st}"))
                 return read_counters(m, &x->counters);
         return 0;
 }
@@ -292,23 +254,23 @@ static int read_destination_stats(sd_bus_message *m, MetricsIpvsService *x) {
 
 static int service_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         MetricsIpvsService *x = obj;
-        if (IS("Id", "s"))
+        if (BUS_PROP_IS("Id", "s"))
                 return read_string(m, &x->id);
-        if (IS("ConfigId", "s"))
+        if (BUS_PROP_IS("ConfigId", "s"))
                 return read_string(m, &x->config_id);
-        if (IS("Scheduler", "s"))
+        if (BUS_PROP_IS("Scheduler", "s"))
                 return read_string(m, &x->scheduler);
-        if (IS("Managed", "b")) {
+        if (BUS_PROP_IS("Managed", "b")) {
                 int b;
                 int r = sd_bus_message_read(m, "b", &b);
                 x->managed = b;
                 return r;
         }
-        if (IS("Stats", "a{st}"))
+        if (BUS_PROP_IS("Stats", "a{st}"))
                 return read_counters(m, &x->stats);
-        if (IS("Destinations", "a(sqiuuuuus)"))
+        if (BUS_PROP_IS("Destinations", "a(sqiuuuuus)"))
                 return read_destinations(m, x);
-        if (IS("DestinationStats", "a(sqa{st})"))
+        if (BUS_PROP_IS("DestinationStats", "a(sqa{st})"))
                 return read_destination_stats(m, x);
         return 0;
 }
@@ -384,15 +346,15 @@ static int handle_getall(MetricsCollect *c, MetricsDaemon d, size_t idx, sd_bus_
         int r;
         switch (d) {
         case METRICS_DAEMON_VRRPD:
-                r = read_properties(m, instance_property, &s->instances[idx]);
+                r = bus_read_properties(m, instance_property, &s->instances[idx]);
                 s->instances[idx].valid = r >= 0;
                 return r;
         case METRICS_DAEMON_CHECKERD:
-                r = read_properties(m, check_property, &s->checks[idx]);
+                r = bus_read_properties(m, check_property, &s->checks[idx]);
                 s->checks[idx].valid = r >= 0;
                 return r;
         case METRICS_DAEMON_IPVSD:
-                r = read_properties(m, service_property, &s->services[idx]);
+                r = bus_read_properties(m, service_property, &s->services[idx]);
                 s->services[idx].valid = r >= 0;
                 return r;
         default:

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr-util.h"
+#include "bus-props.h"
 #include "cleanup-libs.h"
 #include "conf.h"
 #include "log.h"
@@ -191,90 +192,52 @@ static int read_strv(sd_bus_message *m, char ***field) {
         return 1;
 }
 
-/* A handler reads a property it knows with the expected signature and returns
- * 1, or 0 to have it skipped (newer properties, unexpected types). */
-typedef int (*PropHandler)(sd_bus_message *m, const char *name, const char *sig, void *obj);
-
-static int read_properties(sd_bus_message *m, PropHandler handler, void *obj) {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *sig;
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, NULL, &sig);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_enter_container(m, 'v', sig);
-                if (r < 0)
-                        return r;
-                r = handler(m, name, sig, obj);
-                if (r == 0)
-                        r = sd_bus_message_skip(m, sig);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-#define IS(n, s) (streq(name, n) && streq(sig, s))
-
 static int instance_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         StatusInstance *x = obj;
-        if (IS("Name", "s"))
+        if (BUS_PROP_IS("Name", "s"))
                 return read_string(m, &x->name);
-        if (IS("State", "s"))
+        if (BUS_PROP_IS("State", "s"))
                 return read_string(m, &x->state);
-        if (IS("MasterAddress", "s"))
+        if (BUS_PROP_IS("MasterAddress", "s"))
                 return read_string(m, &x->master);
-        if (IS("Interface", "s"))
+        if (BUS_PROP_IS("Interface", "s"))
                 return read_string(m, &x->interface);
-        if (IS("LastReason", "s"))
+        if (BUS_PROP_IS("LastReason", "s"))
                 return read_string(m, &x->reason);
-        if (IS("LastError", "s"))
+        if (BUS_PROP_IS("LastError", "s"))
                 return read_string(m, &x->error);
-        if (IS("SyncGroup", "s"))
+        if (BUS_PROP_IS("SyncGroup", "s"))
                 return read_string(m, &x->group);
-        if (IS("Priority", "u"))
+        if (BUS_PROP_IS("Priority", "u"))
                 return sd_bus_message_read(m, "u", &x->priority);
-        if (IS("EffectivePriority", "u"))
+        if (BUS_PROP_IS("EffectivePriority", "u"))
                 return sd_bus_message_read(m, "u", &x->effective_priority);
-        if (IS("VirtualRouterId", "u"))
+        if (BUS_PROP_IS("VirtualRouterId", "u"))
                 return sd_bus_message_read(m, "u", &x->vrid);
-        if (IS("Version", "u"))
+        if (BUS_PROP_IS("Version", "u"))
                 return sd_bus_message_read(m, "u", &x->version);
-        if (IS("LastTransition", "t"))
+        if (BUS_PROP_IS("LastTransition", "t"))
                 return sd_bus_message_read(m, "t", &x->last_transition);
-        if (IS("VirtualAddresses", "as"))
+        if (BUS_PROP_IS("VirtualAddresses", "as"))
                 return read_strv(m, &x->vips);
         return 0;
 }
 
 static int check_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         StatusCheck *x = obj;
-        if (IS("Name", "s"))
+        if (BUS_PROP_IS("Name", "s"))
                 return read_string(m, &x->name);
-        if (IS("Type", "s"))
+        if (BUS_PROP_IS("Type", "s"))
                 return read_string(m, &x->type);
-        if (IS("Target", "s"))
+        if (BUS_PROP_IS("Target", "s"))
                 return read_string(m, &x->target);
-        if (IS("State", "s"))
+        if (BUS_PROP_IS("State", "s"))
                 return read_string(m, &x->state);
-        if (IS("LastError", "s"))
+        if (BUS_PROP_IS("LastError", "s"))
                 return read_string(m, &x->last_error);
-        if (IS("Weight", "i"))
+        if (BUS_PROP_IS("Weight", "i"))
                 return sd_bus_message_read(m, "i", &x->weight);
-        if (IS("LastChange", "t"))
+        if (BUS_PROP_IS("LastChange", "t"))
                 return sd_bus_message_read(m, "t", &x->last_change);
         return 0;
 }
@@ -372,23 +335,23 @@ static int read_destination_stats(sd_bus_message *m, StatusService *x) {
 
 static int service_property(sd_bus_message *m, const char *name, const char *sig, void *obj) {
         StatusService *x = obj;
-        if (IS("Id", "s"))
+        if (BUS_PROP_IS("Id", "s"))
                 return read_string(m, &x->id);
-        if (IS("ConfigId", "s"))
+        if (BUS_PROP_IS("ConfigId", "s"))
                 return read_string(m, &x->config_id);
-        if (IS("Scheduler", "s"))
+        if (BUS_PROP_IS("Scheduler", "s"))
                 return read_string(m, &x->scheduler);
-        if (IS("Managed", "b")) {
+        if (BUS_PROP_IS("Managed", "b")) {
                 int b = 0;
                 int r = sd_bus_message_read(m, "b", &b);
                 x->managed = b;
                 return r;
         }
-        if (IS("Stats", "a{st}"))
+        if (BUS_PROP_IS("Stats", "a{st}"))
                 return read_stats(m, &x->conns, &x->cps, &x->inpps, &x->outpps, &x->inbps, &x->outbps);
-        if (IS("Destinations", "a(sqiuuuuus)"))
+        if (BUS_PROP_IS("Destinations", "a(sqiuuuuus)"))
                 return read_destinations(m, x);
-        if (IS("DestinationStats", "a(sqa{st})"))
+        if (BUS_PROP_IS("DestinationStats", "a(sqa{st})"))
                 return read_destination_stats(m, x);
         return 0;
 }
@@ -430,13 +393,13 @@ static int read_managed_objects(sd_bus_message *m, StatusDaemonId d, StatusSnaps
                                 r = sd_bus_message_skip(m, "a{sv}");
                         else if (d == STATUS_VRRPD) {
                                 StatusInstance *x = grow((void **) &s->instances, &s->n_instances, sizeof *x);
-                                r = x ? read_properties(m, instance_property, x) : -errno;
+                                r = x ? bus_read_properties(m, instance_property, x) : -errno;
                         } else if (d == STATUS_CHECKERD) {
                                 StatusCheck *x = grow((void **) &s->checks, &s->n_checks, sizeof *x);
-                                r = x ? read_properties(m, check_property, x) : -errno;
+                                r = x ? bus_read_properties(m, check_property, x) : -errno;
                         } else {
                                 StatusService *x = grow((void **) &s->services, &s->n_services, sizeof *x);
-                                r = x ? read_properties(m, service_property, x) : -errno;
+                                r = x ? bus_read_properties(m, service_property, x) : -errno;
                         }
                         if (r < 0)
                                 return r;
