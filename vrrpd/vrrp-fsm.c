@@ -86,6 +86,7 @@ static void become_master(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
         f->master_down_deadline = USEC_INFINITY;
         f->preempt_since = USEC_INFINITY;
         f->preempting = false;
+        f->claimed = false;
         f->master_released = false;
         f->demoted = false;
         f->has_master = true;
@@ -115,6 +116,7 @@ static void become_backup(VrrpFsm *f, usec_t now) {
         f->master_down_deadline = now + vrrp_fsm_master_down_interval(f);
         f->preempt_since = USEC_INFINITY;
         f->preempting = false;
+        f->claimed = false;
         f->master_released = false;
 }
 
@@ -155,6 +157,15 @@ void vrrp_fsm_startup(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
         initialize(f, now, "startup", out);
 }
 
+/* Preemption, first step: tell the live lower-priority master (it yields
+ * to a higher-priority advert at once, RFC 5798 §6.4.3) and wait one of its
+ * intervals plus skew for its adverts to stop. */
+static void claim(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
+        send_advert(out, f->effective_priority);
+        f->claimed = true;
+        f->master_down_deadline = now + f->master_adver_interval + vrrp_fsm_skew_time(f);
+}
+
 void vrrp_fsm_timeout(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
         out_reset(out);
         switch (f->state) {
@@ -170,6 +181,10 @@ void vrrp_fsm_timeout(VrrpFsm *f, usec_t now, VrrpFsmOutput *out) {
                 {
                         bool released = f->master_released, preempting = f->preempting;
                         uint8_t mp = f->master_priority;
+                        if (preempting && !released && !f->claimed) {
+                                claim(f, now, out);
+                                return;
+                        }
                         if (released ? gate(f, now, out, "master-released")
                                      : preempting ? gate(f, now, out, "preempt (priority %u > master priority %u)",
                                                          f->effective_priority, mp)
@@ -200,6 +215,7 @@ static void accept_master(VrrpFsm *f, usec_t now, const union in_addr_union *src
         f->master_priority = priority;
         f->master_released = false;
         f->preempting = false;
+        f->claimed = false;
         f->promotion_pending = false; /* a live master: no promotion to fence for */
 }
 
@@ -239,6 +255,11 @@ void vrrp_fsm_advert(VrrpFsm *f, usec_t now, const union in_addr_union *src, uin
                 /* Discard the advert: the down timer runs out and we take over. */
                 f->preempting = true;
                 f->master_priority = priority;
+                /* Claimed, and the old master still speaks: it has not heard
+                 * us yet. Claim again and keep waiting (it is alive: taking
+                 * the VIP now would make two masters). */
+                if (f->claimed)
+                        claim(f, now, out);
                 return;
 
         case VRRP_STATE_MASTER:

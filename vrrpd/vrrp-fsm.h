@@ -51,6 +51,12 @@ typedef struct VrrpFsm {
         bool demoted;               /* after Demote(): do not preempt until we are master again */
         bool master_released;       /* the master sent priority 0: next master-down is a release */
         bool preempting;            /* we are ignoring a lower-priority master's adverts */
+        /* Preempting a live master: we first claim (send our advert, stay
+         * BACKUP) and take the VIP only once a full interval has passed
+         * without an advert from the old master, i.e. it has yielded. Taking
+         * it at once would let both answer until the old master has read
+         * our first advert. */
+        bool claimed;
         usec_t master_adver_interval;
         usec_t master_down_deadline; /* BACKUP only */
         usec_t advert_deadline;      /* MASTER only */

@@ -190,11 +190,39 @@ static void test_preempt_and_nopreempt(void **state) {
                 assert_false(o.changed);
                 now += 1 * S;
         }
-        /* the first advert did not reset the timer either: master at exactly down */
+        /* the first advert did not reset the timer either: at exactly down we
+         * claim (our advert, still BACKUP), and take over one interval plus
+         * skew later when the old master has gone quiet */
         now = 0;
-        assert_true(run_until(&f, &now, 10 * S, &o, NULL));
-        assert_int_equal(now, (down + MS - 1) / MS * MS);
+        unsigned sent = 0;
+        assert_true(run_until(&f, &now, 10 * S, &o, &sent));
+        usec_t claim_at = (down + MS - 1) / MS * MS;
+        assert_int_equal(now, (claim_at + 1 * S + vrrp_fsm_skew_time(&f) + MS - 1) / MS * MS);
+        assert_int_equal(sent, 2); /* the claim, then the new master's first advert */
         assert_string_equal(o.reason, "preempt (priority 200 > master priority 100)");
+
+        /* an old master that keeps advertising has not heard the claim: we
+         * claim again on each of its adverts and never take the VIP beside it */
+        vrrp_fsm_init(&f, &p);
+        vrrp_fsm_startup(&f, 0, &o);
+        now = 0;
+        unsigned claims = 0;
+        for (int i = 0; i < 20; i++) {
+                vrrp_fsm_advert(&f, now, &m, 100, 1 * S, &o);
+                if (o.send_advert) {
+                        assert_int_equal(o.advert_priority, 200);
+                        claims++;
+                }
+                assert_false(run_until(&f, &now, now + 1 * S - MS, &o, &claims));
+                now += MS;
+        }
+        assert_int_equal(f.state, VRRP_STATE_BACKUP);
+        assert_true(claims >= 15);
+        /* it yields (silent from now on): master after one interval + skew */
+        usec_t quiet = now;
+        assert_true(run_until(&f, &now, now + 10 * S, &o, NULL));
+        assert_int_equal(o.to, VRRP_STATE_MASTER);
+        assert_true(now <= quiet + 1 * S + vrrp_fsm_skew_time(&f) + MS);
 
         /* nopreempt: a lower-priority master is followed */
         p.preempt = false;
@@ -220,14 +248,17 @@ static void test_preempt_delay(void **state) {
         usec_t now = 0, first = 0;
         bool became = false;
         for (int i = 0; i < 40 && !became; i++) {
-                vrrp_fsm_advert(&f, now, &m, 100, 1 * S, &o);
+                if (!f.claimed) /* the old master yields to our claim */
+                        vrrp_fsm_advert(&f, now, &m, 100, 1 * S, &o);
                 usec_t next = now + 1 * S;
                 became = run_until(&f, &now, next, &o, NULL);
         }
         assert_true(became);
         /* tolerated for 10 s (adverts at 0..9 s accepted), then the down
-         * interval after the last accepted one (9 s) runs out */
-        assert_int_equal(now, (first + 9 * S + vrrp_fsm_master_down_interval(&f) + MS - 1) / MS * MS);
+         * interval after the last accepted one (9 s) runs out: claim, and
+         * master one interval plus skew later */
+        usec_t claim_at = (first + 9 * S + vrrp_fsm_master_down_interval(&f) + MS - 1) / MS * MS;
+        assert_int_equal(now, (claim_at + 1 * S + vrrp_fsm_skew_time(&f) + MS - 1) / MS * MS);
         assert_int_equal(o.to, VRRP_STATE_MASTER);
 }
 
