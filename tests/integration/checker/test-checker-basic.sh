@@ -77,10 +77,13 @@ run() { $BUSCTL --json=short call org.vigil.Checker1 "$(enc "$1")" org.vigil.Che
         python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(d[0] + "|" + d[1])'; }
 expect_run() { local got; got=$(run "$1"); [[ "$got" == $2 ]] || fail "$1 RunNow: expected '$2', got '$got'"; log "$1: $got"; }
 transitions() { sleep 0.2; python3 "$HERE/signals.py" "$TEST_TMP/signals.json" "$1" | tr '\n' ' ' | sed 's/ $//'; }
+# predicates for wait_for: the $(...) must run on every poll, not once when wait_for is called
+prop_is() { [ "$(prop "$1" "$2" 2>/dev/null)" = "$3" ]; }
+counter_ge() { [ "$(counter "$1" "$2" 2>/dev/null)" -ge "$3" ] 2>/dev/null; }
 
 # Every check had its automatic first run.
 for c in http_main tcp_main exec_dyn; do
-    wait_for 5 test "$(counter $c runs 2>/dev/null)" -ge 1 || fail "$c never ran"
+    wait_for 5 counter_ge $c runs 1 || fail "$c never ran"
 done
 assert_eq "$(prop http_main State)" up "http_main initial"
 assert_eq "$(prop http_main Type)" http "Type"
@@ -181,16 +184,23 @@ log "EMFILE: unknown, not down, and no flap"
 # bus calls would fail too, so only read state once the limit is back).
 assert_eq "$(prop dup_a State)" up "dup_a before EMFILE"
 SOFT=$(prlimit --pid $checkerd_PID --nofile --raw --noheadings -o SOFT)
-# the lowest free descriptor number: with the soft limit there, socket() fails
-NFD=$(ls /proc/$checkerd_PID/fd | sort -n | awk 'BEGIN {n = 0} $1 == n {n++} END {print n}')
-prlimit --pid $checkerd_PID --nofile=$NFD: || fail "prlimit"
-wait_for 5 grep -q "dup_a.*up → unknown: cannot run: Too many open files" "$TEST_TMP/checkerd.log"
-R=$?
+# the lowest free descriptor number: with the soft limit there, socket() fails.
+# A probe socket open while we look frees a lower number when it closes, and
+# the next probe gets it: look again (the limit only goes down) until it bites.
+R=1
+for attempt in 1 2 3 4; do
+    NFD=$(ls /proc/$checkerd_PID/fd | sort -n | awk 'BEGIN {n = 0} $1 == n {n++} END {print n}')
+    prlimit --pid $checkerd_PID --nofile=$NFD: || fail "prlimit"
+    if wait_for 3 grep -q "dup_a.*up → unknown: cannot run: Too many open files" "$TEST_TMP/checkerd.log"; then
+        R=0
+        break
+    fi
+done
 prlimit --pid $checkerd_PID --nofile=$SOFT: || fail "prlimit"
 [ $R = 0 ] || fail "dup_a did not become unknown under EMFILE"
 # (generous: the sanitizer build on a loaded machine is slow, and each poll
 # runs python3 + busctl)
-if ! wait_for 20 test "$(prop dup_a State)" = up; then
+if ! wait_for 20 prop_is dup_a State up; then
     log "dup_a: State=$(prop dup_a State) LastError=$(prop dup_a LastError)"
     $BUSCTL --json=short get-property org.vigil.Checker1 "$(enc dup_a)" org.vigil.Checker1.Check Counters >&2
     grep "dup_a\|Too many\|ERROR\|Sanitizer\|runtime error" "$TEST_TMP/checkerd.log" | tail -n 20 >&2
@@ -207,7 +217,7 @@ sed -i '/^  http_garbage:/d' "$TEST_TMP/vigil.yaml"
 $BUSCTL call org.vigil.Checker1 /org/vigil/Checker1 org.vigil.Checker1.Manager Reload || fail "Reload failed"
 assert_eq "$(prop http_main State)" up "state after reload"
 [ "$(counter http_main runs)" -ge "$RUNS" ] || fail "counters reset by reload"
-wait_for 5 test "$(prop added State 2>/dev/null)" = up || fail "added check did not come up"
+wait_for 5 prop_is added State up || fail "added check did not come up"
 prop http_garbage State >/dev/null 2>&1 && fail "removed check still on the bus"
 AFTER=$(python3 "$HERE/signals.py" "$TEST_TMP/signals.json" | wc -l)
 assert_eq "$AFTER" "$BEFORE" "StateChanged signals caused by the reload"

@@ -80,6 +80,8 @@ wait_for 30 bus_has_name org.vigil.Checker1 || fail "checkerd did not take its b
 
 enc() { python3 -c 'import sys; sys.argv.append(""); exec(open(sys.argv[1]).read().split("path = ")[0]); print(bus_path_encode("/org/vigil/Checker1/check", sys.argv[2]))' "$HERE/signals.py" "$1"; }
 prop() { $BUSCTL get-property org.vigil.Checker1 "$(enc "$1")" org.vigil.Checker1.Check "$2" | cut -d' ' -f2- | tr -d '"'; }
+# a predicate for wait_for: the $(...) must run on every poll, not once when wait_for is called
+prop_is() { [ "$(prop "$1" "$2" 2>/dev/null)" = "$3" ]; }
 run() { $BUSCTL --json=short call org.vigil.Checker1 "$(enc "$1")" org.vigil.Checker1.Check RunNow |
         python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(d[0] + "|" + d[1])'; }
 expect_run() { local got; got=$(run "$1"); [[ "$got" == $2 ]] || fail "$1 RunNow: expected '$2', got '$got'"; log "$1: $got"; }
@@ -147,11 +149,11 @@ expect_run dns_ok 'up|DNS NOERROR'
 assert_eq "$(transitions dns_ok)" "up>down down>up" "dns_ok StateChanged"
 
 log "file (inotify, no RunNow: the change itself triggers the run)"
-wait_for 5 test "$(prop weight_file Weight)" = 5 || fail "weight_file: weight $(prop weight_file Weight), expected 5"
+wait_for 5 prop_is weight_file Weight 5 || fail "weight_file: weight $(prop weight_file Weight), expected 5"
 echo 0 > "$TEST_TMP/weight"
-wait_for 5 test "$(prop weight_file State)" = down || fail "weight_file did not go down on 0"
+wait_for 5 prop_is weight_file State down || fail "weight_file did not go down on 0"
 echo "  42  " > "$TEST_TMP/weight.new" && mv "$TEST_TMP/weight.new" "$TEST_TMP/weight"
-wait_for 5 test "$(prop weight_file State)" = up || fail "weight_file did not come back"
+wait_for 5 prop_is weight_file State up || fail "weight_file did not come back"
 assert_eq "$(prop weight_file Weight)" 42 "weight from the file"
 assert_eq "$(transitions weight_file)" "up>down down>up" "weight_file StateChanged"
 

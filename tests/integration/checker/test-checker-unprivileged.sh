@@ -45,8 +45,10 @@ assert_eq "$(awk '/^CapEff:/ {print $2}' /proc/$PID/status)" 0000000000000000 "e
 assert_eq "$(awk '/^CapBnd:/ {print $2}' /proc/$PID/status)" 0000000000000000 "bounding set"
 
 state() { $BUSCTL get-property org.vigil.Checker1 "/org/vigil/Checker1/check/$1" org.vigil.Checker1.Check State | cut -d'"' -f2; }
+# a predicate for wait_for: the $(...) must run on every poll
+state_is() { [ "$(state "$1")" = "$2" ]; }
 for c in tcp http ping exec; do
-    wait_for 5 test "$(state $c)" = up || fail "$c: state $(state $c) as nobody ($($BUSCTL get-property org.vigil.Checker1 /org/vigil/Checker1/check/$c org.vigil.Checker1.Check LastError))"
+    wait_for 5 state_is $c up || fail "$c: state $(state $c) as nobody ($($BUSCTL get-property org.vigil.Checker1 /org/vigil/Checker1/check/$c org.vigil.Checker1.Check LastError))"
     log "$c up as nobody"
 done
 # the counters move: checks keep running

@@ -48,6 +48,7 @@ conf=/etc/vigil/vigil.yaml
 owner_is() { [ "$(owner "$1")" = "$2" ]; }
 rs_weight() { [ "$(ipvs_rs)" = "$1" ]; }
 ipvs_rs() { ipvsadm -Ln -t 10.200.0.100:80 2>/dev/null | awk '$2 == "10.200.0.2:8080" { print $4 }'; }
+ipvs_rs_present() { [ -n "$(ipvs_rs)" ]; } # for wait_for: evaluated on every poll
 vip_present() { ip -o addr show dev vd0 | grep -q ' 10.200.0.100/32 '; }
 owner() { busctl list --no-legend 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
 
@@ -156,7 +157,7 @@ if wait_for 30 vip_present; then ok "vrrpd (sandboxed) added the VIP 10.200.0.10
 else not_ok "vrrpd added the VIP"; fi
 lft=$(ip -o addr show dev vd0 | grep ' 10.200.0.100/32 ' | sed -n 's/.*valid_lft \([^ ]*\).*/\1/p')
 check "the VIP is a kernel lease (valid_lft $lft, not forever)" bash -c "[[ '$lft' =~ ^[0-9]+sec$ ]]"
-if wait_for 30 test -n "$(ipvs_rs)"; then ok "ipvsd (sandboxed) programmed TCP 10.200.0.100:80 -> 10.200.0.2:8080"
+if wait_for 30 ipvs_rs_present; then ok "ipvsd (sandboxed) programmed TCP 10.200.0.100:80 -> 10.200.0.2:8080"
 else not_ok "ipvsd programmed the IPVS service: $(ipvsadm -Ln 2>&1)"; fi
 check "real server weight 1 while its HTTP check is up" wait_for 30 rs_weight 1
 kill $web_pid; wait $web_pid 2>/dev/null
